@@ -1,0 +1,71 @@
+# The map of the project: `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+include defaults.mk
+export
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/clinic.tar.gz
+export PYTHONPATH := $(CURDIR)
+# Inputs of the trained model: changing any of them retrains on the next run or test.
+MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') \
+	$(wildcard components/*.py) actions/crisis_phrases.py
+
+.PHONY: help install train run test lint validate unit e2e stories nlu-eval bench lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://' | \
+		awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed ## Create .venv with Python 3.10 and install pinned packages
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	@python=$$(scripts/find_python.sh) || exit 1; \
+	if [ ! -x $(PY) ] || [ "$$($(PY) -c 'import sys; print(sys.version_info[:2] == (3, 10))')" != True ]; then \
+		rm -rf $(VENV) && "$$python" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+train: $(MODEL) ## Train the model (only when data, config or the crisis guard changed)
+
+$(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
+	$(RASA) train --fixed-model-name clinic --out models
+	@touch $@
+
+run: install train ## Start the action server, Rasa server and chat page (Ctrl-C stops all)
+	$(PY) scripts/run_all.py
+
+test: lint validate train unit stories nlu-eval e2e ## Everything CI runs: lint, validate, train, tests, NLU evaluation
+
+lint: install ## Lint the Python code
+	$(VENV)/bin/ruff check actions components scripts tests
+
+# Rasa warns about responses that only actions use; any other warning fails the target.
+ALLOWED_UNUSED := utter_ask_rephrase|utter_default|utter_anything_else
+validate: install ## Check the training data and domain for errors and warnings
+	@mkdir -p results
+	$(RASA) data validate --max-history 5 2>&1 | tee results/validate.log; test $${PIPESTATUS[0]} -eq 0
+	@! grep -E "UserWarning|ERROR" results/validate.log | grep -vE "'($(ALLOWED_UNUSED))' is not used"
+
+unit: install ## Unit tests: pure logic and actions (no servers)
+	$(PY) -m pytest -q -m "not e2e" tests
+
+stories: train ## Conversation tests (tests/stories), failing on any wrong prediction
+	$(RASA) test core --stories tests/stories --model $(MODEL) --out results/stories \
+		--fail-on-prediction-errors --no-plot
+
+nlu-eval: train ## NLU evaluation on the held-out set; fails below the macro-F1 threshold
+	$(RASA) test nlu --nlu tests/nlu_heldout --model $(MODEL) --out results/nlu --no-plot
+	$(PY) scripts/check_nlu_report.py results/nlu/intent_report.json --min-macro-f1 0.90
+
+e2e: train ## End-to-end tests against the real servers on spare ports
+	$(PY) -m pytest -q -m e2e tests
+
+lock: install ## Re-pin constraints.txt from the current .venv
+	$(PY) -m pip freeze | grep -v '^-e' > constraints.txt
+
+clean: ## Remove the trained model and test results (keeps .venv and var/)
+	rm -rf models results

@@ -1,0 +1,371 @@
+"""Deterministic crisis phrase guard: finds risk phrases, handles negation and figures of speech.
+
+Pure Python with no Rasa imports. The NLU component `components.crisis_guard` runs it on
+every message, so a crisis message is caught in any state, whatever the model's confidence.
+It leans towards safety: when a message could be either, it is treated as a crisis.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Pattern, Tuple
+
+SELF_HARM = "self_harm"
+HARM_OTHERS = "harm_others"
+MEDICAL_EMERGENCY = "medical_emergency"
+
+# Verdicts
+CRISIS = "crisis"
+NEGATED = "negated"
+FIGURE_OF_SPEECH = "figure_of_speech"
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    verdict: str  # CRISIS, NEGATED, FIGURE_OF_SPEECH or NONE
+    category: Optional[str] = None  # for CRISIS: SELF_HARM, HARM_OTHERS or MEDICAL_EMERGENCY
+    matched: Optional[str] = None  # the phrase that decided it (for staff alerts, never logged)
+
+    @property
+    def is_crisis(self) -> bool:
+        return self.verdict == CRISIS
+
+
+# --- Normalisation ------------------------------------------------------------------------
+# Spelling variants people type in a hurry; each maps to the form the patterns expect.
+_REWRITES: List[Tuple[str, str]] = [
+    (r"[\u2018\u2019\u02bc`´]", "'"),
+    (r"\bi\s?m\b", "i'm"),
+    (r"\b(don|can|won|didn|doesn|isn|wasn|wouldn|couldn|shouldn|haven|hasn|aren)t\b", r"\1't"),
+    (r"\bwanna\b", "want to"),
+    (r"\bgonna\b", "going to"),
+    (r"\bgotta\b", "got to"),
+    (r"\bkms\b", "kill myself"),
+    (r"\bkys\b", "kill yourself"),
+    (r"\bunaliv(?:e|ed)\b", "kill"),
+    (r"\bunaliving\b", "killing"),
+    (r"\b(he|she|it|that|what)s\b", r"\1's"),
+    (r"\bill (?=be\b|make it\b|do it\b)", "i'll "),
+    (r"\bive\b", "i've"),
+    (r"\babt\b", "about"),
+    (r"\bngl\b", ""),
+    (r"\bkil+(ing|ed|s)?\b", r"kill\1"),
+    (r"\bki+ll+\b", "kill"),
+    (r"\bmy ?slef\b|\bmyslef\b|\bmysef\b|\bmyelf\b|\bmy self\b", "myself"),
+    (r"\bsu+[ia]?c+[iy]?[dt]+[ie]?[ae]?l+\b|\bsuicidial\b|\bsucidal\b|\bsuisidal\b", "suicidal"),
+    (r"\bsu+[ia]?c+[iy]?[dt]+e\b|\bsuiside\b|\bsucide\b", "suicide"),
+    (r"\bod'd\b|\bo\.d\.'?d\b", "overdosed"),
+    (r"\b(i|he|she|they) (just )?od\b", r"\1 \2overdosed"),
+    (r"\bto od\b", "to overdose"),
+    (r"\boding\b", "overdosing"),
+    (r"\bpils\b", "pills"),
+    (r"\b(alive|live|living)anymore\b", r"\1 anymore"),
+    (r"\s+", " "),
+]
+_REWRITES_COMPILED = [(re.compile(p), r) for p, r in _REWRITES]
+
+
+def normalise(text: str) -> str:
+    text = (text or "").lower()
+    for pattern, replacement in _REWRITES_COMPILED:
+        text = pattern.sub(replacement, text)
+    return text.strip()
+
+
+# A negation only reaches back to the start of its clause, so in "I'm not suicidal, but I
+# don't want to live" the "not" does not cancel the second half.
+_CLAUSE_BOUNDARY = re.compile(
+    r"[.!?;:,\n]|\s-+\s|\b(?:but|though|although|however|yet|and|so|because|then)\b"
+)
+
+# --- Risk phrases ---------------------------------------------------------------------------
+_ME = r"(?:myself|my self)"
+_PERSON = (
+    r"(?:him|her|them|someone|somebody|anyone|anybody|people|everyone|everybody|"
+    r"my (?:\w+ )?(?:wife|husband|partner|boyfriend|girlfriend|kids?|children|child|son|daughter|"
+    r"baby|mom|mother|dad|father|brother|sister|family|boss|coworkers?|co-workers?|neighbou?rs?|"
+    r"roommate|ex|friend|teacher|classmates?|toddler|infant|newborn|stepson|stepdaughter|"
+    r"grand(?:ma|mother|pa|father)|cousin|niece|nephew|students?|colleagues?|manager|landlord|"
+    r"step(?:father|mother|dad|mom|sister|brother)|fianc[eé]e?|spouse|in-laws|ex-wife|ex-husband)(?:'s)?|"
+    r"the (?:\w+ )?(?:kids?|baby|neighbou?rs?|people|guy|man|woman|boss|teacher))"
+)
+_HARM_VERB = (
+    r"(?:kill(?:ing)?|murder(?:ing)?|hurt(?:ing)?|harm(?:ing)?|stab(?:bing)?|shoot(?:ing)?|"
+    r"strangl(?:e|ing)|chok(?:e|ing)|beat(?:ing)?(?: up)?|attack(?:ing)?|poison(?:ing)?|"
+    r"smother(?:ing)?|drown(?:ing)?|hit(?:ting)?|punch(?:ing)?|push(?:ing)?)"
+)
+# "hurt my partner's feelings" is not violence.
+_NOT_FEELINGS = r"(?!'?s? (?:feelings|chances|career|reputation|pride|ego|business|image))"
+_MED = (
+    r"(?:pills|tablets|capsules|meds|medications?|medicine|prescription|ketamine|k|xanax|"
+    r"sleeping pills|painkillers|tylenol|advil|ibuprofen|acetaminophen|paracetamol|aspirin|"
+    r"benadryl|oxy\w*|percocet|vicodin|fentanyl|heroin|klonopin|ativan|valium|ambien|"
+    r"seroquel|lithium|insulin|lamotrigine|lamictal|sertraline|zoloft|prozac|lexapro|dose|doses)"
+)
+_INTENT = (
+    r"(?:want to|wanted to|going to|gonna|plan(?:ning)? to|will|might|could|may|feel like|"
+    r"am about to|'m about to|thinking (?:about|of)|think about|thought about|urges? to|"
+    r"keep thinking about|fantasi[sz]e about|can't stop thinking about|tempted to|"
+    r"ready to|intend to|trying not to)"
+)
+
+_CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
+    (MEDICAL_EMERGENCY, re.compile(p)) for p in [
+        r"\b(?:i|i've|i have|she|he|they|my \w+) (?:just )?(?:overdosed|took an overdose)\b",
+        r"\boverdosed\b",
+        r"\b(?:i'm|i am|is|are|'s|'re) overdosing\b",
+        r"\b(?:took|taken|swallowed|ate|downed|took in|popped) (?:like |about |around )?"
+        r"(?:a (?:whole )?(?:bottle|handful|pack|box|bunch|lot|load|ton)|all|too many|too much|"
+        r"loads|lots|way too many|way too much|double|twice|\d{2,}|(?:twenty|thirty|forty|fifty|"
+        r"sixty|a dozen|dozens|handfuls|a few dozen)|(?:my|the) (?:whole|entire) "
+        r"(?:prescription|bottle|supply|pack|box)|all (?:of )?(?:my|the) (?:pills|meds|tablets|prescription))"
+        rf"(?: of)?(?: my| the| her| his| their)?(?: \w+)?(?: {_MED}| at once)?\b",
+        rf"\bmixed (?:my |some )?{_MED} (?:and|with) (?:alcohol|booze|drinks|vodka|wine|beer|opioids|{_MED})\b",
+        r"\b(?:can't|cannot|can not|couldn't|struggling to|hard to) (?:breathe|feel my (?:body|legs|arms)|"
+        r"wake (?:him|her|them) up)\b",
+        r"\b(?:isn't|is not|aren't|not|won't|will not|stopped) (?:breathing|waking up|responding|responsive)\b",
+        r"\b(?:passed out|passing out|blacking out|is unconscious|went unconscious|unresponsive|"
+        r"turning blue|lips are blue|(?:has|had|there's) no pulse)\b",
+        r"\b(?:he|she|they|my \w+) (?:just )?collapsed\b",
+        r"\b(?:did|done|had|used|took|snorted|drank) (?:way |far |much )?too much\b(?! (?:work|time|homework|"
+        r"coffee|caffeine|sugar|screen|to drink|to eat|fun|on my plate|going on|of a|stuff|things|to do))",
+        r"\b(?:i'm|i am|he's|she's|they're|is|are|started) choking\b",
+        r"\b(?:won't|will not|can't|cannot|doesn't|does not|didn't) (?:wake up|respond|breathe)\b"
+        r"(?! (?:early|on time|in the morning|at|before|for|until|till|when|if))",
+        r"\bmixed\b.{0,40}\b(?:with|and)\b.{0,30}\b(?:alcohol|vodka|wine|beer|booze|oxy\w*|fentanyl|"
+        r"heroin|xanax|benzos?|opioids?|pills)\b",
+        rf"\b(?:drank|drunk|had|been drinking)\b.{{0,40}}\b(?:took|taken|popped)\b.{{0,20}}\b{_MED}\b|"
+        rf"\b(?:took|taken|popped)\b.{{0,30}}\b{_MED}\b.{{0,40}}\b(?:drank|drinking|vodka|wine|beer|alcohol)\b",
+        r"\b(?:took|taken|snorted|did|used|injected|smoked) (?:\w+ ){0,5}?(?:fentanyl|heroin)\b",
+        r"\b(?:having|has|have|got) (?:bad |severe |really bad )?chest pains?\b|\bchest (?:hurts|is hurting)\b",
+        r"\barm (?:is|went|feels) numb\b|\bface is drooping\b|\bslurred speech\b",
+        r"\b(?:breathing|breath) (?:feels |is |seems )?(?:so )?(?:slow|shallow|labou?red)\b|"
+        r"\bcan barely (?:stay awake|breathe)\b|\bcan't stop (?:shaking|vomiting|throwing up|seizing)\b",
+        rf"\b(?:kid|child|toddler|baby|son|daughter|\d+ ?yo|\d+[- ]years?[- ]old)\b.{{0,40}}"
+        rf"\b(?:ate|swallowed|got into|drank)\b"
+        rf".{{0,40}}\b(?:pills?|meds|medication|organi[sz]er|bleach|detergent|pods?|{_MED})\b",
+        r"\b(?:having|is having|'s having) (?:a )?(?:seizure|heart attack|stroke)\b",
+        r"\bchest (?:pain|is tight)\b.{0,40}\b(?:now|right now|after|can't)\b",
+        r"\bpoison(?:ed)? (?:myself|my self)\b|\bdrank (?:bleach|antifreeze)\b",
+]
+] + [
+    (HARM_OTHERS, re.compile(p)) for p in [
+        rf"\b{_INTENT} (?:(?:really|actually|just|totally|seriously) )?{_HARM_VERB} {_PERSON}\b{_NOT_FEELINGS}",
+        rf"\b(?:thoughts|urges|fantasies|images) (?:of|about) (?:\w+ )?"
+        rf"(?:killing|hurting|harming|stabbing|shooting|drowning|smothering) {_PERSON}\b",
+        rf"\bi'?(?:m| am) (?:going to|gonna|about to) (?:snap|lose it) (?:and|&) {_HARM_VERB}\b",
+        rf"\b(?:snap|lose it) (?:and|&) {_HARM_VERB} {_PERSON}\b",
+        r"\bshoot up (?:the|my|a) (?:school|office|work|workplace|job|company|class|place|church|mall)\b",
+        r"\b(?:bring|take) a (?:gun|knife) to (?:school|work|the office)\b",
+        rf"\bi(?: could| will|'ll| would| might) (?:(?:really|actually|just|totally|seriously) )?"
+        rf"{_HARM_VERB} {_PERSON}\b{_NOT_FEELINGS}",
+        rf"\b(?:picture|picturing|imagine|imagining|fantasi[sz]e|fantasi[sz]ing|urges? to|thoughts? of)"
+        rf" (?:\w+ ){{0,2}}{_HARM_VERB} {_PERSON}",
+        rf"\b(?:he|she|they|my \w+)(?:'s| is| are)? (?:says?|said|told me|wants?|going|plans?|threatened|"
+        rf"threatening) (?:\w+ ){{0,3}}?(?:to )?{_HARM_VERB} (?:his|her|their|him|them|someone|somebody|my)\b",
+        r"\bthreatened to (?:kill|hurt|shoot|stab) (?:me|us|my)\b",
+        r"\bmake (?:them|him|her|everyone|you) (?:all )?pay\b",
+        r"\b(?:taking|take) (?:the kids|my kids|them all|everyone) with me,? (?:all of us|to the grave|when i go)\b",
+        r"\bdeserves? to die\b",
+        r"\bthoughts of (?:harming|hurting|killing) (?:others|someone|anyone|people)\W{0,3}(?:a:|answer:)?\s*"
+        r"(?:yes|yeah|yep|daily|often|sometimes|every day)\b",
+        r"\b(?:hit|hurt|shook|shake|shaking|beat|choked|slapped|kicked) (?:my|the) (?:toddler|baby|kids?|child|"
+        r"children|son|daughter|infant|newborn)\b(?! (?:by accident|accidentally))",
+        r"\b(?:scared|afraid|worried) (?:that )?i(?:'ll| will| might) (?:do it again|hurt (?:him|her|them|someone))\b",
+        rf"\b(?:use|using) (?:it|them|this|that|a gun|a knife|the gun|the knife) on {_PERSON}\b",
+        rf"\ba (?:gun|knife|weapon|rifle|pistol|bat) to {_HARM_VERB}\b",
+        r"\bwith (?:them|him|her|everyone|people|the family|my family|the kids)(?: still)? (?:inside|in it|in there)\b",
+    ]
+] + [
+    (SELF_HARM, re.compile(p)) for p in [
+        rf"\b(?:kill|killing|killed|hurt|hurting|harm|harming|harmed|cut|cutting|burn|burning|burned|burnt|"
+        rf"hang|hanging|shoot|shooting|drown|drowning|poison|poisoning|starve|starving|"
+        rf"punish|punishing|injure|injuring|hit|hitting|punch|punching|scratch|scratching) "
+        rf"{_ME}\b(?! (?:shaving|cooking|by accident|accidentally|on (?:the|a|an|some)\b|while|"
+        rf"a (?:slice|piece|break)|some slack|up))",
+        r"\b(?:end|ending|take|taking|took) (?:my|my own) (?:own )?life\b",
+        r"\bsuicid(?:e|al|ality)\b",
+        r"\bself[- ]?harm(?:ing|ed)?\b|\bself[- ]?injur(?:y|ing)\b",
+        r"\b(?:end|ending|finish) it all\b|\bend it (?:tonight|today|now|soon|for good)\b",
+        r"\b(?:want|wanted|wanting|wish|ready|plan|planning) to die\b",
+        r"\b(?:thinking (?:about|of)|want to|plan(?:ning)? to|going to) (?:take an |taking an )?overdos(?:e|ing)\b",
+        r"\bi (?:just )?want to be dead\b|\bwish (?:i|i'd|i had) (?:was|were|been) (?:dead|never born)\b",
+        r"\b(?:better off|be better) (?:dead|without me|if i (?:was|were)n't (?:here|around|alive))\b",
+        r"\b(?:world|everyone|everybody|they|my family) (?:would be|'d be) better (?:off )?without me\b",
+        r"\b(?:don't|do not|no longer|didn't|dont|never) (?:really )?(?:want|wish) to "
+        r"(?:live(?! in| with| at| near| there| here| on| by| alone| somewhere| close)|be alive|"
+        r"exist|be here anymore|wake up|go on|be around anymore|keep going)\b",
+        r"\b(?:not sure|unsure|don't know|not certain) (?:if |whether |that )?(?:i )?(?:want to|can) "
+        r"(?:live|be alive|go on|keep going|be here)\b",
+        r"\b(?:can't|cannot|can not) (?:go on(?! (?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|"
+        r"saturdays?|sundays?|the|a|an|that|this|vacation|holiday|trips?|weekends?|weekdays?|at|in|to|"
+        r"with|from|until|till|\d|medication|meds|ketamine|it))|keep going|do this anymore|"
+        r"take it anymore|live like this)\b",
+        r"\b(?:no|nothing|no point|no reason) "
+        r"(?:to live for|(?:in |to )?living|to (?:go on|live|stay alive|be alive))\b",
+        r"\b(?:life|living)(?: is| isn't| is not|'s not| feels| feels not)? worth (?:living|it anymore)\b",
+        r"\bnot worth living\b",
+        r"\b(?:want|wish|need) to (?:stop|cease) (?:existing|living|being alive)\b|\bstop existing\b",
+        r"\b(?:sleep|go to sleep|fall asleep) and never wake up\b|\bnever wake up again\b",
+        r"\b(?:jump|jumping|throw myself|step) (?:off|from|in front of) (?:a|the|my) (?:\w+ )?"
+        r"(?:bridge|building|roof|train|car|bus|cliff|balcony|window|truck|ledge)\b",
+        r"\b(?:slit|slitting|cut|cutting) (?:my )?(?:wrists?|throat)\b",
+        r"\b(?:suicide|goodbye) (?:note|letter)s?\b|\bwrote (?:my|a) (?:will|goodbye)\b",
+        r"\b(?:plan|planning|planned|method|ways?) (?:for|of|to|how to) "
+        r"(?:kill(?:ing)?|end(?:ing)?) (?:myself|my life|it)\b",
+        r"\bhow (?:to|do i|can i|many \w+ (?:would|does it take to)) (?:kill myself|end my life|die|overdose)\b",
+        r"\b(?:disappear|be gone) forever\b|\bnobody would (?:miss|care) if i (?:died|was gone|were gone)\b",
+        r"\b(?:i|i've|i have) (?:been )?(?:stockpiling|saving up|hoarding) (?:my )?(?:pills|meds|medication)\b",
+        r"\bwant (?:someone|somebody|something|it) to kill me\b|\bwish (?:someone|something) would kill me\b",
+        r"\bdeath (?:would be|is) (?:a )?(?:relief|better|the answer|the only way)\b",
+        r"\b(?:want|wanting|need|ready|going|plan(?:ning)?|decided|made up my mind|time) to end "
+        r"(?:it|things|everything|it all)\b(?! (?:with|between))",
+        r"\bwant (?:it|everything|this|things) (?:all )?to (?:end|stop) (?:permanently|forever|for good)\b|"
+        r"\bwant it all to end\b",
+        r"\b(?:nobody|no one) would (?:even )?(?:miss me|notice if i(?:'m| was| were)? (?:gone|dead)|"
+        r"care if i (?:died|was gone|were gone|disappeared))\b",
+        r"\b(?:tired|sick|done) (?:of|with) (?:living|being alive|life|existing|it all)\b|\bdone living\b",
+        r"\b(?:(?:don't|do not|can't|cannot) see (?:the|any) )?point (?:of|in|to) "
+        r"(?:living|being alive|going on|life|existing|staying alive)\b",
+        r"\bno (?:will|desire|wish|energy|motivation|reason) to (?:live|go on|keep going|be alive|stay alive)\b",
+        rf"\b(?:going to|want to|plan(?:ning)? to|thinking (?:about|of)|about to|ready to|will) "
+        rf"(?:take|swallow|down) (?:all|every one|a (?:whole )?bottle|a handful|the whole bottle)"
+        rf"(?: of)?(?: my| the)? {_MED}\b",
+        r"\b(?:going to|want to|about to|ready to|gonna) jump\b(?! (?:in|into|on|at|right|through|"
+        r"the gun|ahead|back|start|ship|to conclusions))",
+        rf"\b(?:use|using) (?:it|them|this|a gun|a knife|the gun|the knife|the pills) on {_ME}\b",
+        r"\b(?:won't|will not|don't think i'll|don't think i will|not going to|may not|might not) "
+        r"(?:still )?be (?:alive|around much longer|here much longer|here for long|around for long)\b",
+        r"\bnot (?:being|be) (?:alive|here anymore|around anymore)\b",
+        r"\bsleep forever\b|\b(?:disappear|be gone|vanish) (?:for good|permanently)\b|"
+        r"\b(?:disappear|vanish) and never come back\b",
+        r"\b(?:sleep|wish|want|hope|pray|take|enough)\b.{0,30}\b(?:not|never) (?:to )?wake up\b"
+        r"(?! (?:early|late|on time|in time|at|before|for|until|till|in the))",
+        r"\b(?:won't|will not|don't think i'll|don't think i will|not going to|may not|might not) "
+        r"(?:still )?be (?:able to (?:\w+ ){1,4})?(?:alive|around|here)?\s?(?:much longer|for long)\b",
+        r"\b(?:won't|will not) be (?:here|around|alive)(?:[.!,?]|$| anyway| anymore| by then)",
+        r"\bdon't think i'll make it\b(?! (?:to|in|on|for|by|at|there|through the))",
+        r"\bwon't (?:need|be needing) (?:any of )?(?:it|this|them|my \w+) (?:after|anymore|much longer)\b",
+        rf"\b(?:stockpiling|saving up|saving|hoarding|collecting|stashing|counting) (?:up )?(?:my |the |all )?"
+        rf"(?:\w+ )?{_MED}\b|\b{_MED}\b.{{0,40}}\bcounting them\b",
+        r"\bnoose\b|\brope\b.{0,60}\b(?:garage|tree|beam|closet|rafter|look at it|neck|hang)\b",
+        r"\b(?:drive|driving|crash|crashing|steer|steering) (?:my car |the car |myself )?(?:into|off) (?:a|the) "
+        r"(?:tree|wall|bridge|truck|river|cliff|pole|oncoming|lake)\b",
+        r"\b(?:knife|razor|blade|glass|gun) (?:against|to|on|into) my (?:wrists?|arms?|throat|skin|neck|head|temple)\b",
+        r"\b(?:bath|bathtub|tub)\b.{0,30}\b(?:razor|blade|knife)\b|"
+        r"\b(?:took|take|taking) a (?:razor|blade|knife) to my\b",
+        r"\b(?:scratched|scratching|cut|cutting|burned|burning|hit|hitting|carved|carving|bit|biting|bang|banging) "
+        r"my (?:arms?|legs?|thighs?|wrists?|skin|stomach|head) (?:until|till|against|on the wall|into the wall|open)\b",
+        r"\buntil (?:they|it|i) (?:bled|bleed|bleeds|bruise|bruised)\b",
+        r"\b(?:gun|pistol|rifle|revolver|firearm)\b.{0,80}\b(?:sitting with it|holding it|look(?:ing)? at it|"
+        r"in my mouth|to my head)\b",
+        r"\b(?:gun|pistol|rifle|knife|rope)\b.{0,40}\bnot for (?:protection|hunting|self[- ]defen[cs]e)\b",
+        r"\b(?:stepping|step|jumping|jump|falling|fall|throw myself) (?:off|in front of|onto the tracks|from|out of)"
+        r" (?:a|the|my)? ?(?:\w+ )?(?:platform|tracks|edge|ledge|floor|window|balcony|bridge|roof|building|train)\b",
+        r"\b(?:whether|if) (?:or not )?(?:to|i should) jump\b|\bthought about (?:stepping|jumping) off\b",
+        r"\b(?:don't|do not|can't) see (?:much|any|a) (?:reason|point) to (?:keep going|go on|live|be here|stay)\b|"
+        r"\b(?:much|any|no) reason to (?:keep going|go on|live|be here|stay alive)\b",
+        r"\b(?:passed|died|late|heaven|grave)\b.{0,80}\b(?:join|joining|be with) (?:him|her|them)\b",
+        r"\b(?:ways?|how) to die\b|\bpainless (?:way|ways|death|method)\b|"
+        r"\b(?:best|easiest|quickest|painless|fastest|surest) (?:way|ways|method) to (?:die|overdose|kill|end)\b|"
+        r"\bhow (?:much|many)\b.{0,40}\b"
+        r"(?:to die|to overdose|would it take to (?:die|not wake up|kill|overdose|end))\b|"
+        r"\bbleed(?:ing)? out\b",
+        r"\b(?:better off|happier|easier|better) (?:if i (?:was|were|wasn't|weren't) (?:dead|gone|here|around|alive)"
+        r"|without me)\b",
+        r"\bwaste away\b|\bstarve myself\b|\bstopped eating on purpose\b",
+        r"\b(?:make it|make it all|end it|it to|this to) (?:stop|end) (?:permanently|forever|for good)\b",
+        r"\btonight's the night\b.{0,40}\b(?:ready|everything|goodbye)\b|\bhave everything ready\b.{0,20}$",
+        r"\b(?:do|doing) something (?:\w+ )?to myself\b",
+        r"\bnever been suicidal before\b",
+        r"\bplanning my (?:own )?funeral\b",
+        r"\b(?:wrote|written|writing) (?:goodbye |final |last )?(?:letters|notes) (?:to|for) "
+        r"(?:my \w+|everyone|everybody|my family)\b",
+        r"\bthis is (?:my )?goodbye\b",
+        r"\bwant (?:it|everything|this|it all|all of this|my life) to (?:be over|end|stop)\b"
+        r"(?! (?:soon |quickly )?(?:so|and|because))",
+        r"\bpoint (?:of|in) (?:any of this|anything|it all)\b",
+        r"\b(?:say|saying|said) (?:my )?(?:final |last )?goodbyes?(?: to \w+)? (?:for good|forever|one last time)\b|"
+        r"\bfinal goodbye\b",
+        r"\bwritten (?:my|a) will and (?:a )?(?:note|letter)\b",
+        r"\b(?:can't|cannot|can not|don't think i can|not sure i can|unable to) (?:keep|stay) (?:myself )?safe\b",
+        r"\b(?:been|started|am|i'm|began|keep) cutting again\b",
+        r"\bonly way out\b|\bno way out\b",
+    ]
+]
+
+# Figures of speech and ordinary uses of risk words. They only ever lower a *model's*
+# crisis guess; a real risk phrase elsewhere in the message still wins.
+_FIGURES_OF_SPEECH = re.compile(
+    r"\b(?:is|are|was|were|'s|'re|be|been) (?:literally |absolutely |really |just |slowly )?killing me\b|"
+    r"\bdying (?:to|for|of laughter|of embarrassment|laughing)\b|\bto die for\b|"
+    r"\b(?:killing|killed|kill) it\b|\bkill(?:ing)? (?:some |the )?time\b|"
+    r"\bkill (?:for|two birds)\b|\bdead (?:tired|serious|end|line|on|set|beat|wrong|quiet)\b|"
+    r"\bdeadline|\bto death\b|\bdied (?:laughing|of embarrassment)\b|"
+    r"\b(?:phone|battery|laptop|car|computer|plant|plants|conversation|party) (?:is |has |just )?died\b|"
+    r"\bwill kill me if\b|\bgoing to kill me if\b|"
+    r"\bkiller\b|\bover my dead body\b|\bdrop dead\b|\bcould die (?:of|from) (?:embarrassment|shame|happiness)\b|"
+    r"\bdying (?:here|over here)\b|\bpainkillers?\b"
+)
+
+# Mentions of the topic that are not a personal risk statement: blanked before matching,
+# so a risk phrase elsewhere in the same message still counts.
+_TOPIC_MENTIONS = re.compile(
+    r"\b(?:died|dying|death|deaths|lost \w+(?: \w+)?) (?:by|to|from) suicide\b|"
+    r"\b(?:asks?|asking|questions?|screens?|screening|research|statistics|rates?) (?:about|for|on|of) "
+    r"(?:suicid\w*|self[- ]?harm\w*)|"
+    r"\b(?:history|past) of (?:self[- ]?harm\w*|suicid\w*(?: attempts?)?)\b|"
+    r"\bsuicide (?:rates?|statistics|prevention|awareness|scenes?|hotline|risk|research)\b|"
+    r"\b(?:article|movie|film|show|book|news|podcast|documentary|episode|song|story)\b.{0,30}\bsuicide\b|"
+    r"\b(?:my|his|her|their|a) (?:\w+ )?(?:attempted|committed|tried) suicide\b|"
+    r"\bused to (?:self[- ]?harm|cut(?: myself)?|hurt myself)\b(?=.{0,60}\b(?:years? ago|in (?:high school|"
+    r"college|my teens))\b)|"
+    r"\brisk of overdose\b|\boverdose risk\b"
+)
+
+_NEGATORS = re.compile(
+    r"\b(?:not|never|no|don't|do not|didn't|did not|won't|will not|wouldn't|would not|"
+    r"haven't|have not|hasn't|isn't|aren't|wasn't|am not|'m not|nor|without|denies?|deny)\b"
+)
+# Phrases that contain a negator but do not negate what follows them.
+_PSEUDO_NEGATIONS = re.compile(
+    r"\b(?:can't|cannot|can not|couldn't|could not) (?:stop|help|shake|get rid of|escape)\b|"
+    r"\bnot sure\b|\bno longer\b|\bnot anymore\b|\bno one\b|\bnot just\b|\bnot only\b|"
+    r"\bno matter\b|\bnever stop\b|\bnever go away\b|\bdon't know\b|\bno idea\b|"
+    r"\bnot (?:okay|ok|fine|safe|well|doing well|good)\b"
+)
+_NEGATION_WINDOW = 5  # words before a risk phrase that a negator may stand in
+
+
+def _negated(text: str, match: "re.Match[str]") -> bool:
+    if _NEGATORS.match(match.group(0)):
+        return False  # the phrase carries its own negation: "don't want to live"
+    before = text[: match.start()]
+    boundaries = list(_CLAUSE_BOUNDARY.finditer(before))
+    if boundaries:
+        before = before[boundaries[-1].end():]
+    before = _PSEUDO_NEGATIONS.sub(" ", before)
+    window = " ".join(before.split()[-_NEGATION_WINDOW:])
+    return bool(_NEGATORS.search(window))
+
+
+def check(text: str) -> GuardResult:
+    """Judges one message. Crisis wins over everything; then negation; then figures of speech."""
+    normalised = _TOPIC_MENTIONS.sub(" ", normalise(text))
+    if not normalised.strip():
+        return GuardResult(NONE)
+    negated_match: Optional[str] = None
+    for category, pattern in _CRISIS_PATTERNS:
+        for match in pattern.finditer(normalised):
+            if _negated(normalised, match):
+                negated_match = negated_match or match.group(0)
+                continue
+            return GuardResult(CRISIS, category, match.group(0))
+    if negated_match:
+        return GuardResult(NEGATED, matched=negated_match)
+    figure = _FIGURES_OF_SPEECH.search(normalised)
+    if figure:
+        return GuardResult(FIGURE_OF_SPEECH, matched=figure.group(0))
+    return GuardResult(NONE)

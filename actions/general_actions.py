@@ -1,0 +1,63 @@
+"""Welcome and practice-logistics answers, all taken from the practice profile."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import practice_profile as pp
+
+BOOK = {"title": "Book a consultation", "payload": "/book_consultation"}
+KAP = {"title": "About KAP", "payload": "/ask_kap_what_is"}
+THERAPY = {"title": "About psychotherapy", "payload": "/ask_psychotherapy_what_is"}
+CONTACT = {"title": "Contact details", "payload": "/ask_contact"}
+FEES = {"title": "Fees", "payload": "/ask_fees"}
+INSURANCE = {"title": "Insurance", "payload": "/ask_insurance"}
+HOURS = {"title": "Office hours", "payload": "/ask_hours"}
+
+# intent -> (answer builder, buttons that offer the next step)
+PRACTICE_ANSWERS = {
+    "ask_hours": (pp.answer_hours, [BOOK, CONTACT]),
+    "ask_location": (pp.answer_location, [HOURS, BOOK]),
+    "ask_contact": (pp.answer_contact, [HOURS, BOOK]),
+    "ask_fees": (pp.answer_fees, [INSURANCE, BOOK]),
+    "ask_insurance": (pp.answer_insurance, [FEES, BOOK]),
+    "ask_service_area": (pp.answer_service_area, [{"title": "Telehealth", "payload": "/ask_telehealth"}, BOOK]),
+    "book_consultation": (pp.answer_booking, [FEES, THERAPY, KAP]),
+    "talk_to_human": (pp.answer_talk_to_human, [HOURS, BOOK]),
+}
+
+
+class ActionWelcome(Action):
+    def name(self) -> Text:
+        return "action_welcome"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        profile = pp.current_profile()
+        dispatcher.utter_message(
+            text=(
+                f"Hi, I'm the automated assistant for {profile.name}. I'm a computer program, "
+                "not a therapist, and this chat isn't monitored live. If you're in crisis, call "
+                "or text 988; in an emergency, call 911.\n"
+                "I can answer questions about psychotherapy and ketamine-assisted psychotherapy "
+                "(KAP) and about our practice, and help you get started. What would you like "
+                "to know?"
+            ),
+            buttons=[THERAPY, KAP, FEES, BOOK],
+        )
+        return []
+
+
+class ActionAnswerPracticeQuestion(Action):
+    def name(self) -> Text:
+        return "action_answer_practice_question"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        answer, buttons = PRACTICE_ANSWERS.get(intent, (pp.answer_contact, [HOURS, BOOK]))
+        dispatcher.utter_message(text=answer(pp.current_profile()), buttons=buttons)
+        return []

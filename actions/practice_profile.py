@@ -1,0 +1,267 @@
+"""The practice profile (practice_profile.yml) and the answers built from it; no Rasa imports."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+from zoneinfo import ZoneInfo
+
+import yaml
+
+DEFAULT_PROFILE_PATH = Path(__file__).resolve().parent.parent / "practice_profile.yml"
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+US_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+}
+
+
+class ProfileError(ValueError):
+    """The profile file is missing a field or has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class PracticeProfile:
+    name: str
+    phone: str
+    email: str
+    website: str
+    address: Dict[str, str]
+    time_zone: str
+    hours: Dict[str, Tuple[time, time]]
+    licensed_states: List[str]
+    fees: Dict[str, str]
+    insurance_summary: str
+    response_time: str
+    telehealth: bool = True
+    crisis: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def licensed_state_names(self) -> List[str]:
+        return [US_STATES.get(code, code) for code in self.licensed_states]
+
+
+def _parse_hours(raw: Dict[str, List[str]]) -> Dict[str, Tuple[time, time]]:
+    hours = {}
+    for day, span in (raw or {}).items():
+        day = day.lower()
+        if day not in WEEKDAYS or not isinstance(span, (list, tuple)) or len(span) != 2:
+            raise ProfileError(f"hours: '{day}' must be a weekday with [open, close]")
+        opens, closes = (time.fromisoformat(str(value)) for value in span)
+        if opens >= closes:
+            raise ProfileError(f"hours: '{day}' closes before it opens")
+        hours[day] = (opens, closes)
+    return hours
+
+
+def load_profile(path: Optional[os.PathLike] = None) -> PracticeProfile:
+    """Reads the profile named by PRACTICE_PROFILE (or the default file) and checks it."""
+    path = Path(path or os.environ.get("PRACTICE_PROFILE") or DEFAULT_PROFILE_PATH)
+    with open(path, encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle) or {}
+    try:
+        profile = PracticeProfile(
+            name=str(raw["name"]),
+            phone=str(raw["phone"]),
+            email=str(raw["email"]),
+            website=str(raw.get("website", "")),
+            address={k: str(v) for k, v in raw["address"].items()},
+            time_zone=str(raw["time_zone"]),
+            hours=_parse_hours(raw["hours"]),
+            licensed_states=[str(s).upper() for s in raw["licensed_states"]],
+            fees={k: str(v) for k, v in (raw.get("fees") or {}).items()},
+            insurance_summary=" ".join(str(raw["insurance"]["summary"]).split()),
+            response_time=str(raw["response_time"]),
+            telehealth=bool(raw.get("telehealth", True)),
+            crisis={k: str(v) for k, v in (raw.get("crisis") or {}).items()},
+        )
+    except KeyError as missing:
+        raise ProfileError(f"{path}: missing field {missing}") from None
+    unknown = [s for s in profile.licensed_states if s not in US_STATES]
+    if unknown:
+        raise ProfileError(f"licensed_states: unknown state codes {unknown}")
+    try:
+        profile.tz  # noqa: B018 - fail at load time, not mid-conversation
+    except Exception as error:
+        raise ProfileError(f"time_zone: unknown time zone {profile.time_zone!r}") from error
+    return profile
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_profile(path: str, mtime: float) -> PracticeProfile:
+    return load_profile(path)
+
+
+def current_profile() -> PracticeProfile:
+    """The profile for actions: read once, and again only when the file changes."""
+    path = Path(os.environ.get("PRACTICE_PROFILE") or DEFAULT_PROFILE_PATH)
+    return _cached_profile(str(path), path.stat().st_mtime)
+
+
+# --- Business hours ---------------------------------------------------------------------
+
+def _local(profile: PracticeProfile, now: Optional[datetime]) -> datetime:
+    now = now or datetime.now(tz=profile.tz)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=profile.tz)
+    return now.astimezone(profile.tz)
+
+
+def is_open(profile: PracticeProfile, now: Optional[datetime] = None) -> bool:
+    local = _local(profile, now)
+    span = profile.hours.get(WEEKDAYS[local.weekday()])
+    return bool(span) and span[0] <= local.time() < span[1]
+
+
+def next_opening(profile: PracticeProfile, now: Optional[datetime] = None) -> Optional[datetime]:
+    """The next time the practice opens after `now` (None when no hours are set)."""
+    local = _local(profile, now)
+    for offset in range(0, 8):
+        day = local + timedelta(days=offset)
+        span = profile.hours.get(WEEKDAYS[day.weekday()])
+        if not span:
+            continue
+        opening = day.replace(hour=span[0].hour, minute=span[0].minute, second=0, microsecond=0)
+        if opening > local:
+            return opening
+    return None
+
+
+def _clock(t: time) -> str:
+    hour = t.hour % 12 or 12
+    suffix = "am" if t.hour < 12 else "pm"
+    return f"{hour}{':%02d' % t.minute if t.minute else ''} {suffix}"
+
+
+def format_hours(profile: PracticeProfile) -> str:
+    """Groups consecutive days with the same hours: 'Monday–Wednesday 9 am–5 pm; ...'."""
+    groups: List[Tuple[List[str], Tuple[time, time]]] = []
+    for day in WEEKDAYS:
+        span = profile.hours.get(day)
+        if span is None:
+            continue
+        if groups and groups[-1][1] == span and WEEKDAYS.index(groups[-1][0][-1]) + 1 == WEEKDAYS.index(day):
+            groups[-1][0].append(day)
+        else:
+            groups.append(([day], span))
+    parts = []
+    for days, (opens, closes) in groups:
+        label = days[0].title() if len(days) == 1 else f"{days[0].title()}–{days[-1].title()}"
+        parts.append(f"{label} {_clock(opens)}–{_clock(closes)}")
+    return "; ".join(parts) if parts else "by appointment"
+
+
+def _tz_label(profile: PracticeProfile, now: Optional[datetime] = None) -> str:
+    return _local(profile, now).tzname() or profile.time_zone
+
+
+def format_address(profile: PracticeProfile) -> str:
+    a = profile.address
+    return f"{a['street']}, {a['city']}, {a['state']} {a['postal_code']}"
+
+
+def format_states(profile: PracticeProfile) -> str:
+    names = profile.licensed_state_names
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
+# --- Answers ------------------------------------------------------------------------------
+# Each returns the text the assistant says; the caller adds buttons.
+
+def answer_hours(profile: PracticeProfile, now: Optional[datetime] = None) -> str:
+    status = "We're open now." if is_open(profile, now) else "We're closed right now."
+    return (
+        f"Our office hours are {format_hours(profile)} ({_tz_label(profile, now)}). {status} "
+        f"You can leave a message at {profile.phone} or write to {profile.email} any time, "
+        f"and we reply {profile.response_time}. This chat is automated and not monitored live."
+    )
+
+
+def answer_location(profile: PracticeProfile) -> str:
+    telehealth = (
+        f" We also offer telehealth by secure video for people in {format_states(profile)}."
+        if profile.telehealth else ""
+    )
+    return f"{profile.name} is at {format_address(profile)}.{telehealth}"
+
+
+def answer_contact(profile: PracticeProfile) -> str:
+    return (
+        f"You can call {profile.name} at {profile.phone} during office hours "
+        f"({format_hours(profile)}) or e-mail {profile.email}. We reply {profile.response_time}. "
+        "Please don't send urgent or emergency messages by e-mail: call or text 988, or 911 "
+        "in an emergency."
+    )
+
+
+def answer_fees(profile: PracticeProfile) -> str:
+    labels = {
+        "consultation": "First consultation",
+        "psychotherapy_session": "Psychotherapy",
+        "kap_preparation_session": "KAP preparation and integration sessions",
+        "kap_medicine_session": "KAP medicine sessions",
+        "prescriber_evaluation": "Prescriber evaluation for KAP",
+    }
+    lines = [f"- {labels.get(key, key.replace('_', ' ').capitalize())}: {value}"
+             for key, value in profile.fees.items()]
+    return (
+        "Our current fees:\n" + "\n".join(lines) + "\n"
+        "If you're uninsured or paying yourself, you'll get a Good Faith Estimate of expected "
+        "charges before care begins."
+    )
+
+
+def answer_insurance(profile: PracticeProfile) -> str:
+    return profile.insurance_summary
+
+
+def answer_service_area(profile: PracticeProfile) -> str:
+    return (
+        f"Our clinicians are licensed in {format_states(profile)}, so we can see you in person "
+        f"or by telehealth when you are located in {format_states(profile)} at the time of each "
+        "session. If you live elsewhere, a therapist licensed in your state is the right fit; "
+        "the Psychology Today directory or your insurer can help you find one."
+    )
+
+
+def answer_booking(profile: PracticeProfile) -> str:
+    return (
+        f"To become a client, call {profile.phone} or e-mail {profile.email}, and our intake "
+        f"coordinator will get back to you {profile.response_time} to arrange a "
+        f"{profile.fees.get('consultation', 'first consultation')}."
+    )
+
+
+def answer_talk_to_human(profile: PracticeProfile, now: Optional[datetime] = None) -> str:
+    if is_open(profile, now):
+        return (
+            f"I'm an automated assistant, and this chat isn't watched live. Our team is in the "
+            f"office now: call {profile.phone} to talk to a person, or e-mail {profile.email}."
+        )
+    opening = next_opening(profile, now)
+    when = f" We open again {opening.strftime('%A')} at {_clock(opening.time())}." if opening else ""
+    return (
+        f"I'm an automated assistant, and this chat isn't watched live. The office is closed "
+        f"right now.{when} You can leave a message at {profile.phone} or e-mail "
+        f"{profile.email}, and we reply {profile.response_time}."
+    )

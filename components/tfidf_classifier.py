@@ -1,0 +1,116 @@
+"""Intent classifier: TF-IDF word and character n-grams with logistic regression.
+
+Chosen over DIET and Rasa's LogisticRegressionClassifier after measuring them on the
+held-out set (README, "Benchmarks"): on a few dozen examples per intent, sublinear TF-IDF
+with a weakly regularised linear model generalises better to new phrasings and typos, and
+it trains in seconds on two cores, where DIET takes minutes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+import joblib
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_union
+
+logger = logging.getLogger(__name__)
+MODEL_FILE = "tfidf_intent_classifier.joblib"
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class TfidfIntentClassifier(GraphComponent, IntentClassifier):
+    """Predicts intents from the raw text; needs no tokenizer or featurizer before it."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "C": 30.0,
+            "word_ngrams": [1, 2],
+            "char_ngrams": [2, 5],
+            "max_iter": 3000,
+            "ranking_length": 10,
+            "random_state": 42,
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
+                 resource: Resource, pipeline: Optional[Pipeline] = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.pipeline = pipeline
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
+               resource: Resource, execution_context: ExecutionContext) -> "TfidfIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    def _new_pipeline(self) -> Pipeline:
+        features = make_union(
+            TfidfVectorizer(ngram_range=tuple(self.config["word_ngrams"]), sublinear_tf=True),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.config["char_ngrams"]),
+                            sublinear_tf=True),
+        )
+        model = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
+                                   class_weight="balanced",
+                                   random_state=self.config["random_state"])
+        return Pipeline([("features", features), ("model", model)])
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        if len({m.get(INTENT) for m in examples}) < 2:
+            logger.warning("TfidfIntentClassifier needs at least two intents; not trained.")
+            return self._resource
+        self.pipeline = self._new_pipeline()
+        self.pipeline.fit([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples])
+        self.persist()
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self.pipeline is None:
+            return messages
+        texts = [message.get(TEXT) or "" for message in messages]
+        probabilities = self.pipeline.predict_proba(texts)
+        labels = self.pipeline.classes_
+        for message, row in zip(messages, probabilities, strict=False):
+            order = np.argsort(row)[::-1][: self.config["ranking_length"]]
+            ranking = [{INTENT_NAME_KEY: str(labels[i]), PREDICTED_CONFIDENCE_KEY: float(row[i])}
+                       for i in order]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
+
+    def persist(self) -> None:
+        # joblib pickles: only ever load model files this project trained itself.
+        with self._model_storage.write_to(self._resource) as model_dir:
+            joblib.dump(self.pipeline, model_dir / MODEL_FILE)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "TfidfIntentClassifier":
+        try:
+            with model_storage.read_from(resource) as model_dir:
+                pipeline = joblib.load(model_dir / MODEL_FILE)
+        except (ValueError, FileNotFoundError):
+            logger.warning("No trained TfidfIntentClassifier found; intents will not be predicted.")
+            pipeline = None
+        return cls(config, model_storage, resource, pipeline)

@@ -1,0 +1,21 @@
+# Defaults for every setting read from the environment; override any of them by exporting
+# the variable before `make`. Loaded by the Makefile, which exports them to all processes.
+ACTION_SERVER_PORT ?= 5055
+RASA_PORT ?= 5005
+WEB_PORT ?= 8080
+# Interfaces the servers bind to: loopback unless you put them behind a reverse proxy.
+RASA_INTERFACE ?= 127.0.0.1
+SANIC_HOST ?= 127.0.0.1
+ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_SERVER_PORT)/webhook
+# The website origin allowed by CORS on the Rasa server.
+SITE_ORIGIN ?= http://localhost:$(WEB_PORT)
+TRACKER_STORE_DIALECT ?= sqlite
+TRACKER_STORE_HOST ?=
+TRACKER_STORE_PORT ?= 5432
+TRACKER_STORE_DB ?= var/tracker.db
+TRACKER_STORE_USERNAME ?=
+TRACKER_STORE_PASSWORD ?=
+PRACTICE_PROFILE ?= practice_profile.yml
+RASA_TELEMETRY_ENABLED ?= false
+SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+TF_CPP_MIN_LOG_LEVEL ?= 2

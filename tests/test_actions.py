@@ -1,0 +1,111 @@
+"""Custom actions run with a real CollectingDispatcher and Tracker; events are checked exactly."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import crisis_phrases
+from actions.crisis_actions import ActionCrisisResponse, ActionHandleYesNo
+from actions.crisis_response import crisis_message
+from actions.fallback_actions import ActionDefaultAskAffirmation
+from actions.general_actions import PRACTICE_ANSWERS, ActionAnswerPracticeQuestion, ActionWelcome
+from actions.practice_profile import current_profile
+
+ET = ZoneInfo("America/New_York")
+
+
+def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+@pytest.mark.parametrize("text, intent, must_contain", [
+    ("I want to kill myself", "crisis", ["988", "911", "741741", "Are you safe right now?"]),
+    ("i want to hurt my neighbour", "crisis_harm_others", ["911", "988"]),
+    ("I took a whole bottle of pills", "crisis_medical_emergency", ["911", "1-800-222-1222"]),
+    # The model's crisis intent counts even when no phrase matched.
+    ("everything is dark and pointless", "crisis", ["988", "911"]),
+])
+def test_crisis_response_gives_the_numbers_and_asks_if_safe(make_tracker, text, intent, must_contain):
+    messages, events = run(ActionCrisisResponse(), make_tracker(text, intent))
+    assert len(messages) == 1
+    for needle in must_contain:
+        assert needle in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+    assert events == [SlotSet("safety_check_pending", True)]
+
+
+def test_crisis_response_logs_an_alert_without_message_text(make_tracker, caplog):
+    run(ActionCrisisResponse(), make_tracker("I want to kill myself", "crisis", sender="conv-42"))
+    alert = [r for r in caplog.records if "Crisis alert" in r.getMessage()]
+    assert alert and "conv-42" in alert[0].getMessage()
+    assert "kill myself" not in caplog.text
+
+
+def test_crisis_message_adds_the_practice_phone_only_during_office_hours():
+    profile = current_profile()
+    open_now = crisis_message(crisis_phrases.SELF_HARM, profile, datetime(2026, 11, 23, 10, tzinfo=ET))
+    closed = crisis_message(crisis_phrases.SELF_HARM, profile, datetime(2026, 11, 28, 10, tzinfo=ET))
+    assert profile.phone in open_now
+    assert profile.phone not in closed
+
+
+def test_yes_after_the_safety_question_is_answered_warmly_and_clears_it(make_tracker):
+    tracker = make_tracker("yes I'm safe", "affirm", slots={"safety_check_pending": True})
+    messages, events = run(ActionHandleYesNo(), tracker)
+    assert "glad you're safe" in messages[0]["text"] and "988" in messages[0]["text"]
+    assert events == [SlotSet("safety_check_pending", False)]
+
+
+def test_no_after_the_safety_question_urges_911_and_keeps_asking(make_tracker, caplog):
+    tracker = make_tracker("no", "deny", slots={"safety_check_pending": True})
+    messages, events = run(ActionHandleYesNo(), tracker)
+    assert "call 911 now" in messages[0]["text"]
+    assert events == []
+    assert "not_safe" in caplog.text
+
+
+def test_yes_or_no_out_of_context_offers_next_steps(make_tracker):
+    messages, events = run(ActionHandleYesNo(), make_tracker("yes", "affirm"))
+    assert messages[0]["response"] == "utter_anything_else"
+    assert events == []
+
+
+def test_welcome_discloses_it_is_automated_and_gives_emergency_numbers(make_tracker):
+    messages, _ = run(ActionWelcome(), make_tracker("hi", "greet"))
+    text = messages[0]["text"]
+    assert current_profile().name in text
+    for needle in ["automated assistant", "not a therapist", "isn't monitored live", "988", "911"]:
+        assert needle in text
+    assert len(messages[0]["buttons"]) >= 3
+
+
+@pytest.mark.parametrize("intent", sorted(PRACTICE_ANSWERS))
+def test_practice_questions_are_answered_from_the_profile_with_a_next_step(make_tracker, intent):
+    profile = current_profile()
+    messages, events = run(ActionAnswerPracticeQuestion(), make_tracker("?", intent))
+    text = messages[0]["text"]
+    facts = [profile.phone, profile.email, profile.address["street"], "$", "superbill", "Virginia"]
+    assert any(fact in text for fact in facts), text
+    assert messages[0]["buttons"]
+    assert events == []
+
+
+def test_did_you_mean_offers_the_likeliest_topics_and_a_way_out(make_tracker):
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.3},
+        {"name": "ask_kap_safety", "confidence": 0.2},
+        {"name": "affirm", "confidence": 0.15},
+        {"name": "ask_kap_driving", "confidence": 0.1},
+        {"name": "ask_fees", "confidence": 0.05},
+        {"name": "ask_hours", "confidence": 0.01},
+    ]
+    messages, _ = run(ActionDefaultAskAffirmation(), make_tracker("ketamine car?", "nlu_fallback",
+                                                                ranking=ranking))
+    buttons = messages[0]["buttons"]
+    assert [b["payload"] for b in buttons] == ["/ask_kap_safety", "/ask_kap_driving", "/ask_fees", "/deny"]
+    assert buttons[0]["title"] == "KAP safety and side effects"

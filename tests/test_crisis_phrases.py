@@ -1,0 +1,70 @@
+"""The crisis phrase guard against its labelled tables: every crisis sentence must be caught.
+
+crisis_guard_cases.tsv was written with the guard; crisis_guard_fresh_cases.tsv was written
+later by someone who had not seen the guard (its first-run figures are in the README).
+"""
+
+import pytest
+
+from actions import crisis_phrases
+from tests.conftest import read_guard_cases
+
+CASES = read_guard_cases("crisis_guard_cases.tsv") + read_guard_cases("crisis_guard_fresh_cases.tsv")
+CRISIS_ROWS = [row for row in CASES if row["label"] == "crisis"]
+OK_ROWS = [row for row in CASES if row["label"] == "ok"]
+MAX_FALSE_ALARM_RATE = 0.02
+
+
+def test_table_is_big_enough_to_mean_something():
+    assert len(CRISIS_ROWS) >= 60 and len(OK_ROWS) >= 60
+    assert {row["category"] for row in CRISIS_ROWS} == {
+        crisis_phrases.SELF_HARM, crisis_phrases.HARM_OTHERS, crisis_phrases.MEDICAL_EMERGENCY}
+
+
+@pytest.mark.parametrize("row", CRISIS_ROWS, ids=lambda row: row["text"][:60])
+def test_every_crisis_sentence_is_caught_with_its_category(row):
+    result = crisis_phrases.check(row["text"])
+    assert result.is_crisis, f"missed: {row['text']!r} ({result.verdict})"
+    assert result.category == row["category"]
+
+
+def test_false_alarm_rate_on_ordinary_sentences():
+    alarms = [row["text"] for row in OK_ROWS if crisis_phrases.check(row["text"]).is_crisis]
+    assert len(alarms) / len(OK_ROWS) <= MAX_FALSE_ALARM_RATE, alarms
+
+
+@pytest.mark.parametrize("text", [
+    "this traffic is killing me",
+    "I'm dying to know the price",
+    "my feet are killing me after that walk",
+    "I nearly died laughing",
+])
+def test_figures_of_speech_are_recognised(text):
+    assert crisis_phrases.check(text).verdict == crisis_phrases.FIGURE_OF_SPEECH
+
+
+@pytest.mark.parametrize("text", [
+    "I'm not suicidal, just anxious",
+    "I have never wanted to hurt myself",
+    "no thoughts of self-harm",
+])
+def test_negated_mentions_are_not_a_crisis(text):
+    assert crisis_phrases.check(text).verdict == crisis_phrases.NEGATED
+
+
+@pytest.mark.parametrize("text", [
+    "I'm not suicidal, but I don't want to be alive anymore",  # negation stops at "but"
+    "I'm not sure I want to live anymore",  # a negation that is itself the risk
+    "I don't know why I want to die",
+    "I CANT GO ON",
+    "kms",
+    "my name is Jane. I've been planning how to kill myself",
+])
+def test_negation_and_spelling_do_not_hide_a_crisis(text):
+    assert crisis_phrases.check(text).is_crisis
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀", "<script>alert(1)</script>",
+                                  "'; DROP TABLE users; --", "a" * 5000])
+def test_odd_input_is_judged_without_error(text):
+    assert crisis_phrases.check(text).verdict == crisis_phrases.NONE

@@ -1,0 +1,62 @@
+"""The domain and training data hang together: buttons lead somewhere, answers offer a next step."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from actions.topics import TOPIC_LABELS
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
+INTENTS = set(DOMAIN["intents"])
+RESPONSES = DOMAIN["responses"]
+# Closing the conversation or asking to rephrase needs no buttons.
+NO_NEXT_STEP_NEEDED = {"utter_goodbye", "utter_ask_rephrase"}
+
+
+def payload_intent(payload):
+    match = re.fullmatch(r"/(\w+)", payload)
+    return match and match.group(1)
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+def test_every_button_payload_names_a_known_intent(name):
+    for variant in RESPONSES[name]:
+        for button in variant.get("buttons", []):
+            assert payload_intent(button["payload"]) in INTENTS, button
+
+
+@pytest.mark.parametrize("name", sorted(set(RESPONSES) - NO_NEXT_STEP_NEEDED))
+def test_every_answer_offers_a_next_step(name):
+    for variant in RESPONSES[name]:
+        assert variant.get("buttons"), f"{name} has no buttons"
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+def test_answers_stay_short(name):
+    for variant in RESPONSES[name]:
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", variant["text"]) if s.strip()]
+        assert len(sentences) <= 6, name
+
+
+def test_every_faq_intent_has_its_own_answer():
+    for intent in INTENTS:
+        if intent.startswith("ask_kap_"):
+            assert f"utter_kap_{intent[len('ask_kap_'):]}" in RESPONSES
+        elif intent.startswith(("ask_psychotherapy", "ask_therapeutic", "ask_therapy", "ask_approach",
+                                "ask_choose", "ask_self", "ask_coping", "ask_confidentiality",
+                                "ask_first", "ask_session", "ask_telehealth")):
+            assert f"utter_{intent[len('ask_'):]}" in RESPONSES, intent
+
+
+def test_every_intent_has_a_did_you_mean_label_or_is_never_suggested():
+    from actions.topics import NOT_SUGGESTED
+    assert INTENTS - set(TOPIC_LABELS) - NOT_SUGGESTED == set()
+
+
+def test_no_practice_specific_facts_in_static_answers():
+    # Practice details come from the profile through actions, never from the domain.
+    text = yaml.safe_dump(RESPONSES)
+    assert not re.search(r"\$\d|\(555\)|@example\.com|\bVirginia\b", text)
