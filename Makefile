@@ -10,9 +10,6 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/clinic.tar.gz
 export PYTHONPATH := $(CURDIR)
-# Inputs of the trained model: changing any of them retrains on the next run or test.
-MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') \
-	$(wildcard components/*.py) actions/crisis_phrases.py
 
 .PHONY: help install train run test lint validate unit e2e stories nlu-eval bench lock clean
 
@@ -29,11 +26,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
-train: $(MODEL) ## Train the model (only when data, config or the crisis guard changed)
-
-$(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
-	$(RASA) train --fixed-model-name clinic --out models
-	@touch $@
+train: install ## Train the model (only when data, config or the NLU components changed)
+	scripts/train_if_changed.sh
 
 run: install train ## Start the action server, Rasa server and chat page (Ctrl-C stops all)
 	$(PY) scripts/run_all.py
@@ -41,7 +35,7 @@ run: install train ## Start the action server, Rasa server and chat page (Ctrl-C
 test: lint validate train unit stories nlu-eval e2e ## Everything CI runs: lint, validate, train, tests, NLU evaluation
 
 lint: install ## Lint the Python code
-	$(VENV)/bin/ruff check actions components scripts tests
+	$(VENV)/bin/ruff check actions components scripts tests migrations
 
 # Rasa warns about responses that only actions use; any other warning fails the target.
 ALLOWED_UNUSED := utter_ask_rephrase|utter_default|utter_anything_else
@@ -51,7 +45,7 @@ validate: install ## Check the training data and domain for errors and warnings
 	@! grep -E "UserWarning|ERROR" results/validate.log | grep -vE "'($(ALLOWED_UNUSED))' is not used"
 
 unit: install ## Unit tests: pure logic and actions (no servers)
-	$(PY) -m pytest -q -m "not e2e" tests
+	$(PY) -m pytest -q -m "not e2e and not browser" tests
 
 stories: train ## Conversation tests (tests/stories), failing on any wrong prediction
 	$(RASA) test core --stories tests/stories --model $(MODEL) --out results/stories \
@@ -65,7 +59,8 @@ e2e: train ## End-to-end tests against the real servers on spare ports
 	$(PY) -m pytest -q -m e2e tests
 
 lock: install ## Re-pin constraints.txt from the current .venv
-	$(PY) -m pip freeze | grep -v '^-e' > constraints.txt
+	{ sed -n '1,2p' constraints.txt; $(PY) -m pip freeze | grep -v '^-e'; } > constraints.new
+	mv constraints.new constraints.txt
 
 clean: ## Remove the trained model and test results (keeps .venv and var/)
 	rm -rf models results

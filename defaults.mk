@@ -19,3 +19,5 @@ PRACTICE_PROFILE ?= practice_profile.yml
 RASA_TELEMETRY_ENABLED ?= false
 SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 TF_CPP_MIN_LOG_LEVEL ?= 2
+# Keep the terminal readable: TensorFlow and Rasa's dependencies print many deprecation notices.
+PYTHONWARNINGS ?= ignore::DeprecationWarning
