@@ -11,7 +11,7 @@ RASA := $(VENV)/bin/rasa
 MODEL := models/clinic.tar.gz
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install train run test lint validate unit e2e stories nlu-eval bench lock clean
+.PHONY: help install train run test lint validate unit e2e stories nlu-eval browser webchat chromium lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://' | \
@@ -29,13 +29,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 train: install ## Train the model (only when data, config or the NLU components changed)
 	scripts/train_if_changed.sh
 
-run: install train ## Start the action server, Rasa server and chat page (Ctrl-C stops all)
+run: install train webchat ## Start the action server, Rasa server and chat page (Ctrl-C stops all)
 	$(PY) scripts/run_all.py
 
-test: lint validate train unit stories nlu-eval e2e ## Everything CI runs: lint, validate, train, tests, NLU evaluation
+test: lint validate train unit stories nlu-eval e2e browser ## Everything CI runs: lint, validate, train, tests, NLU evaluation
 
 lint: install ## Lint the Python code
-	$(VENV)/bin/ruff check actions components scripts tests migrations
+	$(VENV)/bin/ruff check actions components scripts tests migrations web
 
 # Rasa warns about responses that only actions use; any other warning fails the target.
 ALLOWED_UNUSED := utter_ask_rephrase|utter_default|utter_anything_else
@@ -45,7 +45,7 @@ validate: install ## Check the training data and domain for errors and warnings
 	@! grep -E "UserWarning|ERROR" results/validate.log | grep -vE "'($(ALLOWED_UNUSED))' is not used"
 
 unit: install ## Unit tests: pure logic and actions (no servers)
-	$(PY) -m pytest -q -m "not e2e and not browser" tests
+	$(PY) -m pytest -q -m "not e2e and not browser" $(or $(TESTS),tests)
 
 stories: train ## Conversation tests (tests/stories), failing on any wrong prediction
 	$(RASA) test core --stories tests/stories --model $(MODEL) --out results/stories \
@@ -56,7 +56,18 @@ nlu-eval: train ## NLU evaluation on the held-out set; fails below the macro-F1 
 	$(PY) scripts/check_nlu_report.py results/nlu/intent_report.json --min-macro-f1 0.90
 
 e2e: train ## End-to-end tests against the real servers on spare ports
-	$(PY) -m pytest -q -m e2e tests
+	$(PY) -m pytest -q -m e2e $(or $(TESTS),tests)
+
+web/vendor/rasa-webchat.version: scripts/fetch_webchat.sh
+	scripts/fetch_webchat.sh
+
+webchat: web/vendor/rasa-webchat.version ## Copy the chat widget from npm into web/vendor (no CDN)
+
+chromium: ## Debian's chromium for the browser tests (installed with apt when missing)
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+browser: train webchat chromium ## Browser tests: the chat page in Debian's chromium (Playwright)
+	$(PY) -m pytest -q -m browser tests
 
 lock: install ## Re-pin constraints.txt from the current .venv
 	{ sed -n '1,2p' constraints.txt; $(PY) -m pip freeze | grep -v '^-e'; } > constraints.new

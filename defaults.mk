@@ -7,7 +7,10 @@ WEB_PORT ?= 8080
 RASA_INTERFACE ?= 127.0.0.1
 SANIC_HOST ?= 127.0.0.1
 ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_SERVER_PORT)/webhook
-# The website origin allowed by CORS on the Rasa server.
+WEB_INTERFACE ?= 127.0.0.1
+# The Rasa server as visitors' browsers reach it; "/" when a reverse proxy serves /socket.io/ on the site.
+RASA_SOCKET_URL ?= http://localhost:$(RASA_PORT)
+# The website origin allowed by CORS and by the socket.io origin check on the Rasa server.
 SITE_ORIGIN ?= http://localhost:$(WEB_PORT)
 TRACKER_STORE_DIALECT ?= sqlite
 TRACKER_STORE_HOST ?=

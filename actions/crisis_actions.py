@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import crisis_phrases
@@ -15,6 +15,7 @@ from actions.crisis_response import (
     not_safe_message,
     safe_now_message,
 )
+from actions.intake_actions import is_intake_active, pause_events
 from actions.practice_profile import current_profile
 from actions.staff_alerts import CrisisAlert, send_crisis_alert
 
@@ -46,7 +47,14 @@ class ActionCrisisResponse(Action):
             category=category,
             trigger="crisis phrase" if guard.is_crisis else "crisis intent",
         ))
-        return [SlotSet("safety_check_pending", True)]
+        events = [SlotSet("safety_check_pending", True)]
+        if is_intake_active(tracker):
+            # The intake waits: safety first. Its answers are kept for later.
+            dispatcher.utter_message(text="I've paused your intake and saved your answers. When you're ready, "
+                                          "say \"continue\" to finish it.")
+            return events + pause_events(tracker)
+        # Any other loop (the did-you-mean fallback) ends too: nothing else comes before safety.
+        return events + [ActiveLoop(None)]
 
 
 class ActionHandleYesNo(Action):

@@ -8,6 +8,7 @@ TOPIC_LABELS = {
     "ask_capabilities": "What can you help with?",
     "ask_medical_advice": "Questions about my medication or diagnosis",
     "talk_to_human": "Talk to a person",
+    "share_feelings": "I'd like support with how I feel",
     "crisis": "I need urgent help",
     "crisis_harm_others": "I need urgent help",
     "crisis_medical_emergency": "This is a medical emergency",

@@ -53,6 +53,15 @@ def commands(env: Dict[str, str]) -> Dict[str, List[str]]:
     return procs
 
 
+def migrate_intake_database() -> None:
+    """Brings the intake database schema up to date before anything can write to it."""
+    sys.path.insert(0, str(ROOT))
+    from actions import intake_store
+
+    intake_store.migrate()
+    intake_store.dispose_engines()
+
+
 def stop(children: Dict[str, subprocess.Popen]) -> None:
     for proc in children.values():
         if proc.poll() is None:
@@ -70,6 +79,11 @@ def main() -> int:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     VAR.mkdir(exist_ok=True)
+    try:
+        migrate_intake_database()
+    except Exception as error:  # noqa: BLE001 - say what is wrong and stop, before starting anything
+        print(f"run_all: cannot prepare the intake database: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
     children: Dict[str, subprocess.Popen] = {}
     stopping = {"signal": None}
 

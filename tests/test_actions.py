@@ -4,7 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import crisis_phrases
@@ -36,7 +36,7 @@ def test_crisis_response_gives_the_numbers_and_asks_if_safe(make_tracker, text, 
     for needle in must_contain:
         assert needle in messages[0]["text"]
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
-    assert events == [SlotSet("safety_check_pending", True)]
+    assert events == [SlotSet("safety_check_pending", True), ActiveLoop(None)]
 
 
 def test_crisis_response_logs_an_alert_without_message_text(make_tracker, caplog):

@@ -1,0 +1,268 @@
+"""Rasa glue for the pre-screening intake: the form's validation, its questions, pause, resume, finish.
+
+The flow itself (questions, order, answer checks, review) is in actions/intake_flow.py; the
+storage in actions/intake_store.py. Storage failures are logged (never with PHI) and the
+conversation goes on: a person never loses the chat because the database hiccupped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import crisis_phrases, intake_store
+from actions import intake_flow as flow
+from actions import practice_profile as pp
+from actions.crisis_response import SAFE_BUTTONS, crisis_message
+from actions.faq import answer_faq
+from actions.staff_alerts import CrisisAlert, send_crisis_alert
+
+logger = logging.getLogger(__name__)
+FORM = "intake_form"
+# Slot name -> intake_store field, where they differ ("name" has its own encrypted column).
+STORE_FIELDS = {"full_name": "name"}
+SLOT_FOR_FIELD = {field: slot for slot, field in STORE_FIELDS.items()}
+_migrated = set()
+_migrate_lock = threading.Lock()
+
+
+def _store(operation, *args, **kwargs) -> Any:
+    """Runs one storage call; on failure logs it without PHI and returns None."""
+    try:
+        url = intake_store.database_url()
+        with _migrate_lock:
+            if url not in _migrated:
+                intake_store.migrate(url)
+                _migrated.add(url)
+        return operation(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 - the conversation must go on
+        logger.error("Intake storage failed in %s: %s", operation.__name__, type(error).__name__)
+        return None
+
+
+def _slots(tracker: Tracker) -> Dict[str, Any]:
+    return dict(tracker.slots)
+
+
+class ValidateIntakeForm(FormValidationAction):
+    def name(self) -> Text:
+        return f"validate_{FORM}"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        return flow.required_slots(_slots(tracker), pp.current_profile())
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        self.responses = domain.get("responses", {})
+        # Only the answer to the question just asked is checked: values restored or set by
+        # actions (resume, corrections) were checked when they were first given.
+        slot = tracker.get_slot("requested_slot")
+        value = tracker.slots_to_validate().get(slot)
+        updates: Dict[str, Any] = {}
+        if slot in flow.CHECKS and isinstance(value, str):
+            updates.update(self._validate(slot, value, dispatcher, tracker))
+        return [SlotSet(slot, value) for slot, value in updates.items()]
+
+    def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
+                  tracker: Tracker) -> Dict[str, Any]:
+        profile = pp.current_profile()
+        failures = dict(tracker.get_slot("intake_failures") or {})
+        if slot == "review_confirmed":
+            correction = flow.parse_correction(str(value))
+            if correction:
+                return self._correct(correction, dispatcher, tracker)
+        check = flow.CHECKS[slot](value)
+        if check.ok:
+            self._save(slot, check.value, tracker)
+            failures.pop(slot, None)
+            return {slot: check.value, "intake_failures": failures}
+        if answer_faq(tracker.latest_message, dispatcher, profile, self.responses):
+            dispatcher.utter_message(text="Now, back to the intake.")
+            return {slot: None}
+        if flow.wants_to_skip(value) and slot not in flow.NOT_SKIPPABLE:
+            self._save(slot, flow.SKIPPED, tracker)
+            return {slot: flow.SKIPPED}
+        failures[slot] = failures.get(slot, 0) + 1
+        message = check.error
+        if failures[slot] >= flow.MAX_FAILURES_BEFORE_SKIP:
+            skip = "" if slot in flow.NOT_SKIPPABLE else "type skip and our team will ask you later, or "
+            message += (f" If this question isn't working in the chat, {skip}call us at {profile.phone}. "
+                        "You can also type stop to pause.")
+        dispatcher.utter_message(text=message)
+        return {slot: None, "intake_failures": failures}
+
+    def _correct(self, correction, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Any]:
+        slot, check = correction
+        if not check.ok:
+            dispatcher.utter_message(text=check.error)
+            return {"review_confirmed": None}
+        self._save(slot, check.value, tracker)
+        dispatcher.utter_message(text=f"Thanks, I've updated your {flow.LABELS.get(slot, slot).lower()}.")
+        return {slot: check.value, "review_confirmed": None}
+
+    @staticmethod
+    def _save(slot: str, value: Any, tracker: Tracker) -> None:
+        if slot == "intake_consent":
+            if value is True:
+                _store(intake_store.start_or_resume_intake, tracker.sender_id)
+            return  # a refusal is not stored: nothing is collected without consent
+        if slot != "review_confirmed":
+            _store(intake_store.save_answer, tracker.sender_id, STORE_FIELDS.get(slot, slot), value)
+
+
+def _make_ask_action(slot: str) -> type:
+    class AskIntakeQuestion(Action):
+        def name(self) -> Text:
+            return f"action_ask_{slot}"
+
+        def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                domain: DomainDict) -> List[EventType]:
+            text, buttons = flow.question(slot, _slots(tracker), pp.current_profile())
+            dispatcher.utter_message(text=text, buttons=buttons)
+            return []
+
+    AskIntakeQuestion.__name__ = AskIntakeQuestion.__qualname__ = f"ActionAsk_{slot}"
+    return AskIntakeQuestion
+
+
+# One "action_ask_<slot>" per question; the wording comes from intake_flow.question().
+ASK_ACTIONS = [_make_ask_action(slot) for slot in flow.ALL_SLOTS]
+
+RESET_INTAKE = [SlotSet(slot, None) for slot in flow.ALL_SLOTS] + [
+    SlotSet("intake_failures", None), SlotSet("safety_pause_done", None)]
+
+
+def pause_events(tracker: Tracker) -> List[EventType]:
+    """Stops the form and marks the stored intake paused; the answers stay for later."""
+    if tracker.get_slot("intake_consent") is True:
+        intake = _store(intake_store.start_or_resume_intake, tracker.sender_id)
+        if intake is not None and intake.status != "paused":
+            _store(intake_store.set_status, intake.id, "paused", "assistant")
+    return [ActiveLoop(None), SlotSet("requested_slot", None)]
+
+
+class ActionPauseIntake(Action):
+    def name(self) -> Text:
+        return "action_pause_intake"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("intake_consent") is not True:
+            dispatcher.utter_message(text="Okay, no problem. Is there anything else I can help with?",
+                                     buttons=[{"title": "Book a consultation", "payload": "/book_consultation"},
+                                              {"title": "Talk to a person", "payload": "/talk_to_human"}])
+            return [ActiveLoop(None), SlotSet("requested_slot", None)]
+        dispatcher.utter_message(
+            text="I've paused your intake and saved your answers so far. Whenever you're ready, say "
+                 "\"continue\" and we'll pick up where you left off.",
+            buttons=[{"title": "Continue the intake", "payload": "/resume_intake"}])
+        return pause_events(tracker)
+
+
+class ActionResumeIntake(Action):
+    """Picks up a paused intake, restoring saved answers when the chat session has expired."""
+
+    def name(self) -> Text:
+        return "action_resume_intake"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[EventType]:
+        events: List[EventType] = []
+        if tracker.get_slot("intake_consent") is not True:
+            saved = _store(intake_store.get_answers, tracker.sender_id) or {}
+            if saved:
+                restored = {SLOT_FOR_FIELD.get(field, field): value for field, value in saved.items()}
+                events = [SlotSet("intake_consent", True)] + [
+                    SlotSet(slot, value) for slot, value in restored.items() if slot in flow.ALL_SLOTS]
+        if tracker.get_slot("intake_consent") is True or events:
+            intake = _store(intake_store.start_or_resume_intake, tracker.sender_id)
+            if intake is not None and intake.status == "paused":
+                _store(intake_store.set_status, intake.id, "in_progress", "assistant")
+            dispatcher.utter_message(text="Welcome back. Let's continue where we left off.")
+        return events
+
+
+class ActionFinishIntake(Action):
+    """Runs when the form has no more questions: refused, not eligible, safety pause, or submitted."""
+
+    def name(self) -> Text:
+        return "action_finish_intake"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[EventType]:
+        slots, profile = _slots(tracker), pp.current_profile()
+        if slots.get("intake_consent") is False:
+            dispatcher.utter_message(
+                text=f"That's fine, nothing has been saved. If you'd like to talk to someone instead, call "
+                     f"{profile.phone} or e-mail {profile.email}.",
+                buttons=[{"title": "Office hours", "payload": "/ask_hours"},
+                         {"title": "About KAP", "payload": "/ask_kap_what_is"}])
+            return [SlotSet("intake_consent", None)]
+        if flow.is_eligible(slots, profile) is False:
+            return self._not_eligible(dispatcher, tracker, slots, profile)
+        if flow.asq_positive(slots) and not slots.get("safety_pause_done"):
+            return self._safety_pause(dispatcher, tracker, profile)
+        if slots.get("review_confirmed") is True:
+            return self._submit(dispatcher, tracker, slots, profile)
+        return []
+
+    @staticmethod
+    def _not_eligible(dispatcher, tracker, slots, profile) -> List[EventType]:
+        intake = _store(intake_store.start_or_resume_intake, tracker.sender_id)
+        if intake is not None:
+            _store(intake_store.set_status, intake.id, "ineligible", "assistant")
+        if slots.get("adult") is not True:
+            text = ("Thank you for telling me. Our clinicians only work with adults (18 and older), so we "
+                    "can't continue the intake. A parent or guardian, your doctor or a school counselor can "
+                    "help you find care for your age. If you ever need to talk to someone right away, call or "
+                    "text 988: it's free, open 24/7 and for all ages.")
+        else:
+            states = pp.format_states(profile)
+            text = (f"Thank you. Our clinicians are licensed only in {states}, so we can't see you while "
+                    "you're in another state, and I won't ask for anything more. A therapist licensed where "
+                    "you live is the right fit: the SAMHSA helpline (1-800-662-4357, free, 24/7) or "
+                    "findtreatment.gov can help you find one. If you need help right away, call or text 988.")
+        dispatcher.utter_message(text=text, buttons=[{"title": "Talk to a person", "payload": "/talk_to_human"}])
+        return [SlotSet("requested_slot", None)]
+
+    @staticmethod
+    def _safety_pause(dispatcher, tracker, profile) -> List[EventType]:
+        dispatcher.utter_message(text=crisis_message(crisis_phrases.SELF_HARM, profile), buttons=SAFE_BUTTONS)
+        dispatcher.utter_message(text="I've paused the intake; your answers are saved. When you're ready, say "
+                                      "\"continue\" and we'll finish it together.")
+        send_crisis_alert(CrisisAlert(conversation_id=tracker.sender_id, category=crisis_phrases.SELF_HARM,
+                                      trigger="positive ASQ in the intake"))
+        return pause_events(tracker) + [SlotSet("safety_pause_done", True),
+                                        SlotSet("safety_check_pending", True)]
+
+    @staticmethod
+    def _submit(dispatcher, tracker, slots, profile) -> List[EventType]:
+        crisis = bool(slots.get("safety_pause_done"))
+        result = _store(intake_store.submit_intake, tracker.sender_id, flow.scores(slots, profile, crisis))
+        method = {"phone": "phone", "text": "text message", "email": "e-mail"}.get(
+            slots.get("preferred_contact_method"), "phone or e-mail")
+        if result is None:
+            dispatcher.utter_message(
+                text=f"I'm sorry, I couldn't send your intake just now. Your answers are kept in this chat; "
+                     f"please try \"submit\" again in a minute, or call us at {profile.phone}.")
+            return [SlotSet("review_confirmed", None)]
+        first_name = str(slots.get("full_name") or "").split(" ")[0]
+        dispatcher.utter_message(
+            text=f"Thank you{', ' + first_name if first_name else ''}. Your intake has been sent to our intake "
+                 f"team. Someone will contact you by {method} {profile.response_time} to arrange a first "
+                 "consultation. If anything changes or you need help sooner, call "
+                 f"{profile.phone}; in a crisis, call or text 988.",
+            buttons=[{"title": "About KAP", "payload": "/ask_kap_what_is"},
+                     {"title": "The first session", "payload": "/ask_first_session"}])
+        return RESET_INTAKE
+
+
+def is_intake_active(tracker: Tracker) -> bool:
+    return (tracker.active_loop or {}).get("name") == FORM
