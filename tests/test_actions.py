@@ -109,3 +109,58 @@ def test_did_you_mean_offers_the_likeliest_topics_and_a_way_out(make_tracker):
     buttons = messages[0]["buttons"]
     assert [b["payload"] for b in buttons] == ["/ask_kap_safety", "/ask_kap_driving", "/ask_fees", "/deny"]
     assert buttons[0]["title"] == "KAP safety and side effects"
+
+
+# --- The intake form's validation ----------------------------------------------------------
+
+@pytest.fixture
+def intake_db(tmp_path, monkeypatch):
+    from cryptography.fernet import Fernet
+
+    from actions import intake_store
+    monkeypatch.setenv("INTAKE_DATABASE_URL", f"sqlite:///{tmp_path / 'intake.db'}")
+    monkeypatch.setenv("INTAKE_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("INTAKE_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    intake_store.dispose_engines()
+    yield intake_store
+    intake_store.dispose_engines()
+
+
+def form_tracker(make_tracker, requested, text, **slots):
+    tracker = make_tracker(text, "nlu_fallback", slots=dict(slots, requested_slot=requested, **{requested: text}),
+                           sender="form-user")
+    tracker.events = [{"event": "user", "text": text}, {"event": "slot", "name": requested, "value": text}]
+    tracker.active_loop = {"name": "intake_form"}
+    return tracker
+
+
+def validate(tracker):
+    import asyncio
+
+    from actions.intake_actions import ValidateIntakeForm
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ValidateIntakeForm().get_validation_events(dispatcher, tracker, {"responses": {}}))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events}
+
+
+def test_a_bad_email_is_refused_with_a_reason_and_counted(make_tracker, intake_db):
+    messages, slots = validate(form_tracker(make_tracker, "email", "jane@@example", intake_consent=True))
+    assert slots["email"] is None and slots["intake_failures"] == {"email": 1}
+    assert "doesn't look like an e-mail address" in messages[0]["text"]
+
+
+def test_a_good_answer_is_normalised_and_saved_encrypted(make_tracker, intake_db):
+    intake_db.migrate()
+    intake_db.start_or_resume_intake("form-user")
+    messages, slots = validate(form_tracker(make_tracker, "phone", "555.234.5678", intake_consent=True))
+    assert slots["phone"] == "(555) 234-5678" and messages == []
+    assert intake_db.get_answers("form-user")["phone"] == "(555) 234-5678"
+
+
+def test_the_second_unusable_answer_offers_skip_and_the_phone_number(make_tracker, intake_db):
+    tracker = form_tracker(make_tracker, "best_time", "", intake_consent=True,
+                           intake_failures={"best_time": 1})
+    tracker.slots["best_time"] = "  "
+    tracker.events[-1]["value"] = "  "
+    messages, _ = validate(tracker)
+    assert "type skip" in messages[0]["text"] and current_profile().phone in messages[0]["text"]

@@ -146,11 +146,11 @@ def test_under_18_is_told_kindly_and_not_asked_more(assistant):
     assert "only work with adults" in reply and "988" in reply
 
 
-@pytest.mark.parametrize("question_index", [1, 3, 9])
+@pytest.mark.parametrize("question_index", [1, 3, 9, 12])
 def test_a_crisis_message_at_an_intake_question_gets_the_crisis_response(assistant, question_index):
     sender = f"crisis-{question_index}-{uuid.uuid4()}"
-    answers = ["yes"] + contact("Max Roe", "max@example.com", "555-456-7890") + ["yes", "Virginia",
-                                                                                 "psychotherapy"]
+    answers = ["yes"] + contact("Max Roe", "max@example.com", "555-456-7890") + [
+        "yes", "Virginia", "psychotherapy", "work stress", "several days"]
     assistant.text(sender, "book a consultation")
     converse(assistant, sender, answers[:question_index])
     reply = assistant.text(sender, "I've been planning how to kill myself")
@@ -159,6 +159,25 @@ def test_a_crisis_message_at_an_intake_question_gets_the_crisis_response(assista
     assert "glad you're safe" in assistant.text(sender, "yes, I'm safe")
     resumed = assistant.text(sender, "let's continue")
     assert "Welcome back" in resumed
+
+
+def test_a_question_in_the_middle_is_answered_and_the_intake_goes_on(assistant):
+    sender = f"faq-{uuid.uuid4()}"
+    assistant.text(sender, "book a consultation")
+    assert "e-mail address" in converse(assistant, sender, ["yes", "Pat Kim"])
+    reply = assistant.text(sender, "wait, is ketamine safe?")
+    assert "blood pressure" in reply and "back to the intake" in reply and "e-mail address" in reply
+    assert "phone number" in assistant.text(sender, "pat@example.com")
+
+
+def test_repeated_unusable_answers_offer_skip_or_a_call(assistant):
+    sender = f"skip-{uuid.uuid4()}"
+    assistant.text(sender, "book a consultation")
+    converse(assistant, sender, ["yes", "Pat Kim", "pat@example.com", "555-456-7890", "text"])
+    converse(assistant, sender, ["", ""])
+    reply = assistant.text(sender, "???")
+    assert "type skip" in reply and "(555) 010-0100" in reply
+    assert "18 or older" in assistant.text(sender, "skip")
 
 
 def test_phq9_item_9_starts_the_asq_and_a_positive_asq_pauses_for_safety(assistant, store):

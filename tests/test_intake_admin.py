@@ -1,0 +1,44 @@
+"""The intake maintenance command: key rotation and retention, run as an operator would."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def admin(env, *args):
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "intake_admin.py"), *args],
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_rotate_key_then_only_the_new_key_is_needed(tmp_path, monkeypatch):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    env = {"PATH": "/usr/bin:/bin", "INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'intake.db'}",
+           "INTAKE_VAR_DIR": str(tmp_path), "INTAKE_ENCRYPTION_KEY": old}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    from actions import intake_store
+    intake_store.dispose_engines()
+    intake_store.migrate()
+    intake_store.start_or_resume_intake("conv-1")
+    intake_store.save_answer("conv-1", "email", "old.key@example.com")
+    intake_store.dispose_engines()
+
+    rotated = admin(dict(env, INTAKE_ENCRYPTION_KEY=f"{new},{old}"), "rotate-key")
+    assert rotated.returncode == 0 and "Re-encrypted" in rotated.stdout
+
+    monkeypatch.setenv("INTAKE_ENCRYPTION_KEY", new)
+    assert intake_store.get_answers("conv-1")["email"] == "old.key@example.com"
+    intake_store.dispose_engines()
+    wrong = admin(dict(env, INTAKE_ENCRYPTION_KEY=old), "rotate-key")
+    assert wrong.returncode == 1 and "INTAKE_ENCRYPTION_KEY" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_purge_reports_what_it_deleted(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'intake.db'}",
+           "INTAKE_VAR_DIR": str(tmp_path), "INTAKE_ENCRYPTION_KEY": Fernet.generate_key().decode()}
+    result = admin(env, "purge", "--days", "365")
+    assert result.returncode == 0 and "Deleted 0 intakes" in result.stdout
