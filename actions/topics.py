@@ -46,6 +46,8 @@ TOPIC_LABELS = {
     "ask_insurance": "Insurance",
     "ask_service_area": "States we serve",
     "book_consultation": "Book a consultation",
+    "stop_intake": "Pause the intake",
+    "resume_intake": "Continue my intake",
 }
 
 # Never offered as a guess: answering "yes" to them means nothing on its own.
