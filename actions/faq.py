@@ -11,7 +11,7 @@ from actions.practice_profile import PracticeProfile
 
 # Below this the message is more likely an odd answer than a question.
 FAQ_CONFIDENCE = 0.6
-NOT_ANSWERED_MID_INTAKE = {"book_consultation"}  # we are already doing it
+NOT_ANSWERED_MID_INTAKE = {"book_consultation", "stop_intake", "resume_intake"}  # the intake handles these
 
 
 def answer_faq(latest_message: Dict[str, Any], dispatcher: CollectingDispatcher, profile: PracticeProfile,

@@ -25,7 +25,6 @@ PRACTICE_ANSWERS = {
     "ask_fees": (pp.answer_fees, [INSURANCE, BOOK]),
     "ask_insurance": (pp.answer_insurance, [FEES, BOOK]),
     "ask_service_area": (pp.answer_service_area, [{"title": "Telehealth", "payload": "/ask_telehealth"}, BOOK]),
-    "book_consultation": (pp.answer_booking, [FEES, THERAPY, KAP]),
     "talk_to_human": (pp.answer_talk_to_human, [HOURS, BOOK]),
 }
 

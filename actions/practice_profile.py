@@ -244,14 +244,6 @@ def answer_service_area(profile: PracticeProfile) -> str:
     )
 
 
-def answer_booking(profile: PracticeProfile) -> str:
-    return (
-        f"To become a client, call {profile.phone} or e-mail {profile.email}, and our intake "
-        f"coordinator will get back to you {profile.response_time} to arrange a "
-        f"{profile.fees.get('consultation', 'first consultation')}."
-    )
-
-
 def answer_talk_to_human(profile: PracticeProfile, now: Optional[datetime] = None) -> str:
     if is_open(profile, now):
         return (

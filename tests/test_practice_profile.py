@@ -54,7 +54,7 @@ def test_answers_state_the_profile_details(profile):
     assert "Good Faith Estimate" in pp.answer_fees(profile)
     assert "superbill" in pp.answer_insurance(profile)
     assert "Virginia" in pp.answer_service_area(profile)
-    assert profile.response_time in pp.answer_booking(profile)
+    assert profile.response_time in pp.answer_hours(profile)
 
 
 def test_talk_to_human_says_the_chat_is_not_monitored_and_when_we_open(profile):
