@@ -60,18 +60,17 @@ class ValidateIntakeForm(FormValidationAction):
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[EventType]:
-        self.responses = domain.get("responses", {})
         # Only the answer to the question just asked is checked: values restored or set by
         # actions (resume, corrections) were checked when they were first given.
         slot = tracker.get_slot("requested_slot")
         value = tracker.slots_to_validate().get(slot)
         updates: Dict[str, Any] = {}
         if slot in flow.CHECKS and isinstance(value, str):
-            updates.update(self._validate(slot, value, dispatcher, tracker))
+            updates.update(self._validate(slot, value, dispatcher, tracker, domain.get("responses", {})))
         return [SlotSet(slot, value) for slot, value in updates.items()]
 
     def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
-                  tracker: Tracker) -> Dict[str, Any]:
+                  tracker: Tracker, responses: Dict[str, Any]) -> Dict[str, Any]:
         profile = pp.current_profile()
         failures = dict(tracker.get_slot("intake_failures") or {})
         if slot == "review_confirmed":
@@ -83,7 +82,7 @@ class ValidateIntakeForm(FormValidationAction):
             self._save(slot, check.value, tracker)
             failures.pop(slot, None)
             return {slot: check.value, "intake_failures": failures}
-        if answer_faq(tracker.latest_message, dispatcher, profile, self.responses):
+        if answer_faq(tracker.latest_message, dispatcher, profile, responses):
             dispatcher.utter_message(text="Now, back to the intake.")
             return {slot: None}
         if flow.wants_to_skip(value) and slot not in flow.NOT_SKIPPABLE:
