@@ -36,7 +36,7 @@ def crisis_message(category: str, profile: PracticeProfile, now: Optional[dateti
             f"- If anyone is unconscious or not breathing, call {emergency} right away and "
             f"follow the dispatcher's instructions.\n"
             f"- If thoughts of suicide are part of this, call or text {lifeline}."
-            f"{practice}\n"
+            f"{practice}\n\n"
             "I'm an automated assistant and can't call for help myself. Are you safe right now?"
         )
     if category == crisis_phrases.HARM_OTHERS:
@@ -47,7 +47,7 @@ def crisis_message(category: str, profile: PracticeProfile, now: Optional[dateti
             f"- To talk it through with a trained counselor, call or text {lifeline} "
             f"(or chat at 988lifeline.org), any time.\n"
             f"- You can also {text_line} (Crisis Text Line)."
-            f"{practice}\n"
+            f"{practice}\n\n"
             "I'm an automated assistant and can't call for help myself. "
             "Are you and the people around you safe right now?"
         )
@@ -58,7 +58,7 @@ def crisis_message(category: str, profile: PracticeProfile, now: Optional[dateti
         "988lifeline.org. It's free and open 24/7.\n"
         f"- If you're in immediate danger, call {emergency}.\n"
         f"- You can also {text_line} (Crisis Text Line)."
-        f"{practice}\n"
+        f"{practice}\n\n"
         "I'm an automated assistant and can't call for help myself. Are you safe right now?"
     )
 
