@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, pool
 ROOT = str(Path(__file__).resolve().parent.parent)
 if ROOT not in sys.path:  # the alembic command line, run from anywhere
     sys.path.insert(0, ROOT)
+import actions.outbox  # noqa: E402,F401 - registers the outbox table on Base
 from actions.intake_store import Base  # noqa: E402
 
 config = context.config

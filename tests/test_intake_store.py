@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, inspect, select, text, update
 from sqlalchemy.exc import OperationalError
 
+import actions.outbox  # noqa: F401 - the outbox table is part of the schema the migrations build
 from actions import intake_store as store
 
 PG_URL = os.environ.get("INTAKE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
@@ -107,7 +108,7 @@ def test_migrate_is_idempotent_and_creates_the_tables(db, tmp_path, monkeypatch)
     engine = store.get_engine()
     assert {"intakes", "audit_events", "alembic_version"} <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0002"]
         assert compare_metadata(MigrationContext.configure(connection), store.Base.metadata) == []
 
 

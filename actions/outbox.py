@@ -1,0 +1,322 @@
+"""Durable outbox for staff notifications: written with the thing it reports, delivered by a worker.
+
+`enqueue()` adds rows to the caller's session, so a notification exists exactly when the intake,
+alert or callback request it reports was committed. `deliver_due()` claims due rows with a lease
+(PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED; SQLite: one conditional UPDATE per row), POSTs them
+to STAFF_WEBHOOK_URL signed with STAFF_WEBHOOK_SECRET, and retries failures with exponential
+backoff. Each row's id is its idempotency key: a retry of the same notification always carries the
+same id, so the receiver can drop duplicates (delivery is at least once, exactly once in effect).
+
+Payloads may carry PHI: they are encrypted at rest and never logged. No Rasa imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import random
+import threading
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+import requests
+from sqlalchemy import CheckConstraint, Column, Index, Integer, String, case, or_, select, update
+from sqlalchemy.orm import Session
+
+from actions.intake_store import Base, EncryptedJSON, UTCDateTime, _in, session_scope, to_json, utcnow
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_URL_ENV = "STAFF_WEBHOOK_URL"
+WEBHOOK_SECRET_ENV = "STAFF_WEBHOOK_SECRET"
+MAX_ATTEMPTS_ENV = "OUTBOX_MAX_ATTEMPTS"
+DEFAULT_MAX_ATTEMPTS = 20
+
+TYPES = ("intake_summary", "crisis_alert", "callback_request")
+PRIORITIES = ("urgent", "normal")
+CHANNELS = ("webhook", "email")
+STATUSES = ("pending", "delivered", "failed")
+RESERVED_KEYS = ("type", "priority", "id", "created_at")
+
+BACKOFF_BASE = 5.0  # seconds before the first retry; doubles with every failed attempt
+BACKOFF_CAP = 3600.0
+BACKOFF_JITTER = 0.1  # up to +10 %, so that a burst of failures does not retry in lock-step
+ERROR_SIZE = 200
+
+
+class OutboxMessage(Base):
+    """One notification on one channel. The payload is encrypted; everything else is plain metadata."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("type", TYPES), name="type"),
+        CheckConstraint(_in("priority", PRIORITIES), name="priority"),
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id = Column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))  # the idempotency key
+    type = Column(String(32), nullable=False)
+    priority = Column(String(8), nullable=False, default="normal")
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    payload = Column(EncryptedJSON, nullable=False, default=dict)
+    channel = Column(String(16), nullable=False, default="webhook")
+    status = Column(String(16), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    last_error = Column(String(ERROR_SIZE))  # short, never PHI: "HTTP 500", "timeout", ...
+    delivered_at = Column(UTCDateTime)
+    lease_owner = Column(String(64))
+    lease_until = Column(UTCDateTime)
+
+    def __repr__(self) -> str:  # never show the payload, even in a traceback
+        return f"<OutboxMessage {self.id} {self.type} {self.channel} {self.status}>"
+
+
+# --- Writing --------------------------------------------------------------------------------------
+
+def enqueue(session: Session, type: str, priority: str, payload: Mapping[str, Any],
+            channels: Sequence[str] = ("webhook",)) -> List[str]:
+    """Adds one pending message per channel to the caller's session (committed with the caller's
+    transaction, rolled back with it); returns their ids."""
+    if type not in TYPES:
+        raise ValueError(f"type must be one of {', '.join(TYPES)}")
+    if priority not in PRIORITIES:
+        raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}")
+    if isinstance(channels, str):
+        channels = (channels,)
+    if not channels or any(channel not in CHANNELS for channel in channels) or len(set(channels)) != len(channels):
+        raise ValueError(f"channels must be distinct values of {', '.join(CHANNELS)}")
+    if not isinstance(payload, Mapping):
+        raise ValueError("payload must be a mapping")
+    clash = sorted(set(payload) & set(RESERVED_KEYS))
+    if clash:
+        raise ValueError(f"payload must not contain the reserved keys {', '.join(clash)}")
+    try:
+        document = json.loads(to_json(dict(payload)))
+    except (TypeError, ValueError):
+        raise ValueError("payload cannot be stored as JSON") from None
+    now = utcnow()
+    ids = []
+    for channel in channels:
+        message = OutboxMessage(id=str(uuid.uuid4()), type=type, priority=priority, created_at=now,
+                                payload=document, channel=channel, status="pending", attempts=0,
+                                next_attempt_at=now)
+        session.add(message)
+        ids.append(message.id)
+    return ids
+
+
+# --- The webhook contract -------------------------------------------------------------------------
+
+def sign(body: bytes, secret: str) -> str:
+    """The X-Signature header value: "sha256=" + hex HMAC-SHA256 of the raw body."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def webhook_body(message: OutboxMessage) -> bytes:
+    """UTF-8 JSON: type, priority, id, created_at first, then the payload's keys in sorted order."""
+    document: Dict[str, Any] = {
+        "type": message.type,
+        "priority": message.priority,
+        "id": message.id,
+        "created_at": message.created_at.isoformat(),
+    }
+    payload = message.payload or {}
+    for key in sorted(payload):
+        if key not in RESERVED_KEYS:
+            document[key] = payload[key]
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+# --- Delivery -------------------------------------------------------------------------------------
+
+_logged_once: set = set()
+_logged_lock = threading.Lock()
+
+
+def _log_once(key: str, level: int, text: str, *args: Any) -> None:
+    with _logged_lock:
+        if key in _logged_once:
+            return
+        _logged_once.add(key)
+    logger.log(level, text, *args)
+
+
+def max_attempts() -> int:
+    """OUTBOX_MAX_ATTEMPTS (default 20): after that many failures a message is marked failed."""
+    try:
+        return max(1, int(os.environ.get(MAX_ATTEMPTS_ENV) or DEFAULT_MAX_ATTEMPTS))
+    except ValueError:
+        return DEFAULT_MAX_ATTEMPTS
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay after the given number of failed attempts: 5 s, 10 s, 20 s ... capped at 1 h, plus jitter."""
+    seconds = min(BACKOFF_BASE * 2 ** max(0, min(attempts - 1, 30)), BACKOFF_CAP)
+    return timedelta(seconds=seconds * (1 + random.uniform(0, BACKOFF_JITTER)))
+
+
+def _default_owner() -> str:
+    return f"{os.getpid()}:{threading.get_ident()}"[:64]
+
+
+def _due(now: datetime, channel: str):
+    return (
+        OutboxMessage.status == "pending",
+        OutboxMessage.channel == channel,
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+    )
+
+
+def claim_due(now: Optional[datetime] = None, owner: Optional[str] = None, batch: int = 20,
+              lease_seconds: float = 120.0, channel: str = "webhook", url: Optional[str] = None) -> List[str]:
+    """Leases up to `batch` due messages of a channel to `owner` until now + lease_seconds; returns
+    their ids, urgent first. A message leased to one worker is skipped by every other worker until
+    the lease expires (a crashed worker's messages are picked up after that)."""
+    now = now or utcnow()
+    owner = (owner or _default_owner())[:64]
+    lease_until = now + timedelta(seconds=lease_seconds)
+    order = (case((OutboxMessage.priority == "urgent", 0), else_=1), OutboxMessage.next_attempt_at,
+             OutboxMessage.created_at)
+    query = select(OutboxMessage.id).where(*_due(now, channel)).order_by(*order).limit(batch)
+    lease = {"lease_owner": owner, "lease_until": lease_until}
+    with session_scope(url) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            ids = session.execute(query.with_for_update(skip_locked=True)).scalars().all()
+            if ids:
+                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                .values(**lease).execution_options(synchronize_session=False))
+            return list(ids)
+        candidates = session.execute(query).scalars().all()
+    claimed = []
+    for message_id in candidates:  # one short write transaction per row: SQLite allows one writer
+        with session_scope(url) as session:
+            result = session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == message_id, *_due(now, channel))
+                .values(**lease).execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                claimed.append(message_id)
+    return claimed
+
+
+def _post(message: OutboxMessage, webhook_url: str, secret: str, timeout: float) -> Optional[str]:
+    """Sends one message; None on a 2xx answer, else a short error text without PHI."""
+    body = webhook_body(message)
+    headers = {"Content-Type": "application/json", "X-Signature": sign(body, secret),
+               "Idempotency-Key": message.id}
+    try:
+        response = requests.post(webhook_url, data=body, headers=headers, timeout=timeout,
+                                 allow_redirects=False)
+    except requests.Timeout:
+        return "timeout"
+    except requests.ConnectionError:
+        return "connection error"
+    except requests.RequestException as error:
+        return f"request error: {type(error).__name__}"
+    response.close()
+    if 200 <= response.status_code < 300:
+        return None
+    return f"HTTP {response.status_code}"
+
+
+def _record(message_id: str, owner: str, now: datetime, error: Optional[str], url: Optional[str]) -> bool:
+    """Stores the outcome, only while this worker still holds the lease; returns whether it did."""
+    release = {"lease_owner": None, "lease_until": None}
+    mine = (OutboxMessage.id == message_id, OutboxMessage.lease_owner == owner)
+    with session_scope(url) as session:
+        if error is None:
+            values = {"status": "delivered", "delivered_at": now, "last_error": None, **release}
+        else:
+            attempts = session.execute(select(OutboxMessage.attempts).where(*mine)).scalar_one_or_none()
+            if attempts is None:
+                return False
+            attempts += 1
+            values = {"attempts": attempts, "last_error": error[:ERROR_SIZE],
+                      "next_attempt_at": now + backoff(attempts),
+                      "status": "failed" if attempts >= max_attempts() else "pending", **release}
+        result = session.execute(update(OutboxMessage).where(*mine).values(**values)
+                                 .execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+
+def deliver_due(now: Optional[datetime] = None, owner: Optional[str] = None, batch: int = 20,
+                timeout: float = 5.0, url: Optional[str] = None) -> int:
+    """Claims due webhook messages and POSTs each once; returns how many were acknowledged (2xx).
+
+    Without STAFF_WEBHOOK_URL (or STAFF_WEBHOOK_SECRET) nothing is claimed: messages stay pending
+    until it is configured. `url` is the database URL (default INTAKE_DATABASE_URL)."""
+    webhook_url = os.environ.get(WEBHOOK_URL_ENV, "").strip()
+    if not webhook_url:
+        _log_once("no-url", logging.INFO, "%s is not set: staff notifications stay queued in the outbox",
+                  WEBHOOK_URL_ENV)
+        return 0
+    secret = os.environ.get(WEBHOOK_SECRET_ENV, "")
+    if not secret:
+        _log_once("no-secret", logging.WARNING, "%s is not set: staff notifications stay queued, "
+                  "unsigned webhooks are never sent", WEBHOOK_SECRET_ENV)
+        return 0
+    owner = (owner or _default_owner())[:64]
+    claimed_at = now or utcnow()
+    # The lease covers the whole batch even if every request runs into its timeout.
+    lease_seconds = batch * (timeout + 1.0) + 30.0
+    ids = claim_due(claimed_at, owner, batch, lease_seconds, "webhook", url)
+    delivered = 0
+    for message_id in ids:
+        with session_scope(url) as session:
+            message = session.get(OutboxMessage, message_id)
+            session.expunge(message)
+        error = _post(message, webhook_url, secret, timeout)
+        finished = now or utcnow()
+        if not _record(message_id, owner, finished, error, url):
+            logger.warning("Outbox message %s: lease lost before its outcome was stored", message_id)
+            continue
+        if error is None:
+            delivered += 1
+            logger.info("Outbox message %s (%s, %s) delivered", message_id, message.type, message.priority)
+        else:
+            logger.warning("Outbox message %s (%s) not delivered, attempt %d: %s", message_id,
+                           message.type, message.attempts + 1, error)
+    return delivered
+
+
+def retry_failed(ids: Optional[Iterable[str]] = None, now: Optional[datetime] = None,
+                 url: Optional[str] = None) -> int:
+    """Puts failed messages (all, or those ids) back to pending with a fresh attempt count; returns
+    how many. Their ids stay the same, so receivers still recognise duplicates."""
+    query = update(OutboxMessage).where(OutboxMessage.status == "failed")
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(list(ids)))
+    values = {"status": "pending", "attempts": 0, "next_attempt_at": now or utcnow(),
+              "lease_owner": None, "lease_until": None}
+    with session_scope(url) as session:
+        return session.execute(query.values(**values).execution_options(synchronize_session=False)).rowcount
+
+
+def run_worker(stop_event: threading.Event, interval: float = 2.0, url: Optional[str] = None,
+               timeout: float = 5.0) -> None:
+    """Delivers until stop_event is set; for a daemon thread or its own process. Never raises."""
+    owner = _default_owner()
+    while not stop_event.is_set():
+        busy = False
+        try:
+            busy = deliver_due(owner=owner, timeout=timeout, url=url) > 0
+        except Exception as error:  # the database may be briefly away; the message text could hold SQL
+            logger.error("Outbox worker pass failed (%s); retrying in %.1f s", type(error).__name__, interval)
+        if not busy:
+            stop_event.wait(interval)
+
+
+def start_worker(interval: float = 2.0, url: Optional[str] = None) -> tuple:
+    """Starts run_worker in a daemon thread; returns (thread, stop_event). Set the event to stop it."""
+    stop_event = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(stop_event, interval, url), name="outbox-worker",
+                              daemon=True)
+    thread.start()
+    return thread, stop_event
