@@ -1,10 +1,14 @@
-"""Shared fixtures: a profile with fixed values, and Rasa SDK trackers for action tests."""
+"""Shared fixtures: guard tables, Rasa SDK trackers for action tests, intake databases."""
 
 from __future__ import annotations
 
 import csv
+import os
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 import pytest
 
@@ -29,3 +33,76 @@ def make_tracker():
         return Tracker(sender, slots or {}, latest, [], False, None, None, "action_listen")
 
     return build
+
+
+# --- Intake databases: SQLite and the real PostgreSQL on 127.0.0.1:5432 ------------------------
+
+PG_URL = os.environ.get("INTAKE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+@dataclass
+class Database:
+    backend: str
+    url: str
+    raw_text: Callable[[], str]  # everything stored in the given tables, as the database holds it
+
+
+@pytest.fixture(scope="session")
+def postgres_admin():
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(PG_URL, future=True, isolation_level="AUTOCOMMIT")
+    try:
+        engine.connect().close()
+    except OperationalError as error:
+        # A real PostgreSQL is part of the test set-up (.ci/run starts it): fail, never skip.
+        pytest.fail(f"PostgreSQL not reachable at {PG_URL}: {error.orig}. Start it with: "
+                    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+    yield engine
+    engine.dispose()
+
+
+@contextmanager
+def migrated_database(request, tmp_path, monkeypatch, tables: Sequence[str]) -> Iterator[Database]:
+    """An empty, migrated intake database on request.param ("sqlite" or "postgresql").
+
+    The caller sets the encryption key; PostgreSQL gets a fresh schema, dropped afterwards.
+    """
+    from sqlalchemy import text
+
+    from actions import intake_store as store
+
+    monkeypatch.setenv("INTAKE_VAR_DIR", str(tmp_path / "var"))
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'intake.db'}"
+
+        def raw_text() -> str:
+            store.dispose_engines()
+            return "".join(file.read_bytes().decode("latin-1") for file in tmp_path.glob("intake.db*"))
+
+        teardown = store.dispose_engines
+    else:
+        admin = request.getfixturevalue("postgres_admin")
+        schema = f"intake_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+
+        def raw_text() -> str:
+            query = " UNION ALL ".join(f"SELECT t::text FROM {table} t" for table in tables)
+            with store.get_engine(url).connect() as connection:
+                return "\n".join(row[0] for row in connection.execute(text(query)))
+
+        def teardown() -> None:
+            store.dispose_engines()
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+    monkeypatch.setenv("INTAKE_DATABASE_URL", url)
+    store.dispose_engines()
+    try:
+        store.migrate()
+        yield Database(request.param, url, raw_text)
+    finally:
+        teardown()

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import logging
-import os
 import stat
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, inspect, select, text, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import inspect, select, text, update
 
 import actions.outbox  # noqa: F401 - the outbox table is part of the schema the migrations build
 from actions import intake_store as store
+from tests.conftest import migrated_database
 
-PG_URL = os.environ.get("INTAKE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 KEY_A, KEY_B, KEY_C = (Fernet.generate_key().decode() for _ in range(3))
 
 NAME = "Zoë Okonkwo-Lindqvist"
@@ -32,67 +28,12 @@ MEDICATIONS = "lamotrigine 100mg and sometimes lorazepam"
 PHI = (NAME, EMAIL, PHONE, CONCERNS, MEDICATIONS, "Okonkwo", "lindqvist.7731", "014 8832", "metro", "lorazepam")
 
 
-@dataclass
-class Database:
-    backend: str
-    url: str
-    raw_text: Callable[[], str]  # everything stored, as the database holds it
-
-
-@pytest.fixture(scope="session")
-def postgres_admin():
-    engine = create_engine(PG_URL, future=True, isolation_level="AUTOCOMMIT")
-    try:
-        engine.connect().close()
-    except OperationalError as error:
-        # A real PostgreSQL is part of the test set-up (.ci/run starts it): fail, never skip.
-        pytest.fail(f"PostgreSQL not reachable at {PG_URL}: {error.orig}. Start it with: "
-                    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path, monkeypatch):
     """A migrated, empty intake database on each backend, with key A and a private var/ directory."""
-    monkeypatch.setenv("INTAKE_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("INTAKE_ENCRYPTION_KEY", KEY_A)
-    if request.param == "sqlite":
-        path = tmp_path / "intake.db"
-        url = f"sqlite:///{path}"
-
-        def raw_text() -> str:
-            store.dispose_engines()
-            return "".join(file.read_bytes().decode("latin-1") for file in tmp_path.glob("intake.db*"))
-
-        database = Database("sqlite", url, raw_text)
-        teardown = store.dispose_engines
-    else:
-        admin = request.getfixturevalue("postgres_admin")
-        schema = f"intake_test_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-
-        def raw_text() -> str:
-            with store.get_engine(url).connect() as connection:
-                query = "SELECT t::text FROM intakes t UNION ALL SELECT a::text FROM audit_events a"
-                rows = connection.execute(text(query))
-                return "\n".join(row[0] for row in rows)
-
-        def teardown() -> None:
-            store.dispose_engines()
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-
-        database = Database("postgresql", url, raw_text)
-    monkeypatch.setenv("INTAKE_DATABASE_URL", url)
-    store.dispose_engines()
-    try:
-        store.migrate()
+    with migrated_database(request, tmp_path, monkeypatch, tables=("intakes", "audit_events")) as database:
         yield database
-    finally:
-        teardown()
 
 
 def fill_intake(conversation_id: str = "conv-1") -> None:

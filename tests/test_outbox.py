@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import socket
 import threading
 import time
@@ -14,20 +13,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Dict, List
+from typing import Dict, List
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import inspect, select, text
 
 from actions import intake_store as store
 from actions import outbox
 from actions.outbox import OutboxMessage
+from tests.conftest import migrated_database
 
-PG_URL = os.environ.get("INTAKE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 KEY = Fernet.generate_key().decode()
 SECRET = "s3cret-for-tests"
 NAME = "Zoë Okonkwo-Lindqvist"
@@ -110,70 +108,16 @@ def receiver(monkeypatch):
     receiver.stop()
 
 
-# --- The databases (same approach as tests/test_intake_store.py) -----------------------------------
-
-@dataclass
-class Database:
-    backend: str
-    url: str
-    raw_text: Callable[[], str]
-
-
-@pytest.fixture(scope="session")
-def postgres_admin():
-    engine = create_engine(PG_URL, future=True, isolation_level="AUTOCOMMIT")
-    try:
-        engine.connect().close()
-    except OperationalError as error:
-        # A real PostgreSQL is part of the test set-up: fail, never skip.
-        pytest.fail(f"PostgreSQL not reachable at {PG_URL}: {error.orig}. Start it with: "
-                    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
-    yield engine
-    engine.dispose()
-
+# --- The databases --------------------------------------------------------------------------------
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path, monkeypatch):
-    """A migrated, empty database on each backend, with a fixed key and a private var/ directory."""
-    monkeypatch.setenv("INTAKE_VAR_DIR", str(tmp_path / "var"))
+    """A migrated, empty database on each backend, with a fixed key and no webhook configured."""
     monkeypatch.setenv("INTAKE_ENCRYPTION_KEY", KEY)
-    monkeypatch.delenv("STAFF_WEBHOOK_URL", raising=False)
-    monkeypatch.delenv("STAFF_WEBHOOK_SECRET", raising=False)
-    monkeypatch.delenv("OUTBOX_MAX_ATTEMPTS", raising=False)
-    if request.param == "sqlite":
-        path = tmp_path / "intake.db"
-        url = f"sqlite:///{path}"
-
-        def raw_text() -> str:
-            store.dispose_engines()
-            return "".join(file.read_bytes().decode("latin-1") for file in tmp_path.glob("intake.db*"))
-
-        database = Database("sqlite", url, raw_text)
-        teardown = store.dispose_engines
-    else:
-        admin = request.getfixturevalue("postgres_admin")
-        schema = f"outbox_test_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-
-        def raw_text() -> str:
-            with store.get_engine(url).connect() as connection:
-                return "\n".join(row[0] for row in connection.execute(text("SELECT t::text FROM outbox t")))
-
-        def teardown() -> None:
-            store.dispose_engines()
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-
-        database = Database("postgresql", url, raw_text)
-    monkeypatch.setenv("INTAKE_DATABASE_URL", url)
-    store.dispose_engines()
-    try:
-        store.migrate()
+    for name in ("STAFF_WEBHOOK_URL", "STAFF_WEBHOOK_SECRET", "OUTBOX_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
+    with migrated_database(request, tmp_path, monkeypatch, tables=("outbox",)) as database:
         yield database
-    finally:
-        teardown()
 
 
 def enqueue_one(type_: str = "intake_summary", priority: str = "normal", payload=None, **kwargs) -> str:
