@@ -15,7 +15,7 @@ from actions.crisis_response import (
     not_safe_message,
     safe_now_message,
 )
-from actions.intake_actions import is_intake_active, pause_events
+from actions.intake_actions import is_intake_active, known_contact, pause_events
 from actions.practice_profile import current_profile
 from actions.staff_alerts import CrisisAlert, send_crisis_alert
 
@@ -46,6 +46,7 @@ class ActionCrisisResponse(Action):
             conversation_id=tracker.sender_id,
             category=category,
             trigger="crisis phrase" if guard.is_crisis else "crisis intent",
+            contact=known_contact(tracker),
         ))
         events = [SlotSet("safety_check_pending", True)]
         if is_intake_active(tracker):
@@ -75,7 +76,8 @@ class ActionHandleYesNo(Action):
         else:
             dispatcher.utter_message(text=not_safe_message(profile), buttons=SAFE_BUTTONS[:1])
             send_crisis_alert(CrisisAlert(
-                conversation_id=tracker.sender_id, category="not_safe", trigger="said not safe"))
+                conversation_id=tracker.sender_id, category="not_safe", trigger="said not safe",
+                contact=known_contact(tracker)))
             # Still pending: the next yes/no answers the same question again.
             return []
         return [SlotSet("safety_check_pending", False)]

@@ -8,7 +8,6 @@ conversation goes on: a person never loses the chat because the database hiccupp
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -16,7 +15,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import crisis_phrases, intake_store
+from actions import crisis_phrases, handoff, intake_store
 from actions import intake_flow as flow
 from actions import practice_profile as pp
 from actions.crisis_response import SAFE_BUTTONS, crisis_message
@@ -28,18 +27,12 @@ FORM = "intake_form"
 # Slot name -> intake_store field, where they differ ("name" has its own encrypted column).
 STORE_FIELDS = {"full_name": "name"}
 SLOT_FOR_FIELD = {field: slot for slot, field in STORE_FIELDS.items()}
-_migrated = set()
-_migrate_lock = threading.Lock()
 
 
 def _store(operation, *args, **kwargs) -> Any:
     """Runs one storage call; on failure logs it without PHI and returns None."""
     try:
-        url = intake_store.database_url()
-        with _migrate_lock:
-            if url not in _migrated:
-                intake_store.migrate(url)
-                _migrated.add(url)
+        intake_store.ensure_migrated()
         return operation(*args, **kwargs)
     except Exception as error:  # noqa: BLE001 - the conversation must go on
         logger.error("Intake storage failed in %s: %s", operation.__name__, type(error).__name__)
@@ -237,14 +230,15 @@ class ActionFinishIntake(Action):
         dispatcher.utter_message(text="I've paused the intake; your answers are saved. When you're ready, say "
                                       "\"continue\" and we'll finish it together.")
         send_crisis_alert(CrisisAlert(conversation_id=tracker.sender_id, category=crisis_phrases.SELF_HARM,
-                                      trigger="positive ASQ in the intake"))
+                                      trigger="positive ASQ in the intake", contact=known_contact(tracker)))
         return pause_events(tracker) + [SlotSet("safety_pause_done", True),
                                         SlotSet("safety_check_pending", True)]
 
     @staticmethod
     def _submit(dispatcher, tracker, slots, profile) -> List[EventType]:
         crisis = bool(slots.get("safety_pause_done"))
-        result = _store(intake_store.submit_intake, tracker.sender_id, flow.scores(slots, profile, crisis))
+        # Submitting also queues the staff summary, in the same transaction (actions/handoff.py).
+        result = _store(handoff.submit_intake, tracker.sender_id, flow.scores(slots, profile, crisis), profile)
         method = {"phone": "phone", "text": "text message", "email": "e-mail"}.get(
             slots.get("preferred_contact_method"), "phone or e-mail")
         if result is None:
@@ -261,6 +255,12 @@ class ActionFinishIntake(Action):
             buttons=[{"title": "About KAP", "payload": "/ask_kap_what_is"},
                      {"title": "The first session", "payload": "/ask_first_session"}])
         return RESET_INTAKE
+
+
+def known_contact(tracker: Tracker) -> Dict[str, Any]:
+    """The contact details this conversation has given so far, for an urgent alert."""
+    return {field: tracker.get_slot(slot) for field, slot in (("name", "full_name"), ("email", "email"),
+                                                            ("phone", "phone")) if tracker.get_slot(slot)}
 
 
 def is_intake_active(tracker: Tracker) -> bool:

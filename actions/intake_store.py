@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import (
@@ -337,6 +337,19 @@ def migrate(url: Optional[str] = None) -> None:
         command.upgrade(config, "head")
 
 
+_migrated: set = set()
+_migrate_lock = threading.Lock()
+
+
+def ensure_migrated(url: Optional[str] = None) -> None:
+    """migrate() once per database URL in this process (the first storage call of a server)."""
+    url = url or database_url()
+    with _migrate_lock:
+        if url not in _migrated:
+            migrate(url)
+            _migrated.add(url)
+
+
 # --- API for the chat actions and staff tools -------------------------------------------------
 
 def _audit(session: Session, intake_id: Optional[str], actor: str, action: str) -> None:
@@ -428,9 +441,14 @@ def _check_scores(scores: Mapping[str, Any]) -> None:
         raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}")
 
 
-def submit_intake(conversation_id: str, scores: Mapping[str, Any]) -> Intake:
+def submit_intake(conversation_id: str, scores: Mapping[str, Any],
+                  on_submit: Optional[Callable[[Session, Intake], None]] = None) -> Intake:
     """Submits the open intake with its scores (phq9_total, gad7_total, pcptsd5_total, asq_risk,
-    routing and optionally priority "normal"|"urgent")."""
+    routing and optionally priority "normal"|"urgent").
+
+    on_submit(session, intake) runs inside the same transaction, after the intake is marked
+    submitted: what it adds (the staff notification) is committed together with the submission,
+    or not at all."""
     _check_scores(scores)
     with session_scope() as session:
         intake = _open_intake(session, conversation_id)
@@ -444,6 +462,9 @@ def submit_intake(conversation_id: str, scores: Mapping[str, Any]) -> Intake:
         intake.status = "submitted"
         intake.submitted_at = intake.updated_at = utcnow()
         _audit(session, intake.id, "assistant", "submitted")
+        if on_submit is not None:
+            session.flush()
+            on_submit(session, intake)
         return intake
 
 
@@ -461,8 +482,9 @@ def list_intakes(status: Optional[str] = None, since: Optional[datetime] = None)
 
 
 def purge_older_than(days: int, actor: str = "system:retention") -> int:
-    """Deletes intakes untouched for `days` days with their audit trail, and older audit rows of
-    intakes already gone; records "purged:<count>". Returns how many intakes were deleted."""
+    """Deletes intakes untouched for `days` days with their audit trail, older audit rows of intakes
+    already gone and older delivered/failed notifications; records "purged:<count>". Returns how many
+    intakes were deleted."""
     if days < 0:
         raise ValueError("days must not be negative")
     cutoff = utcnow() - timedelta(days=days)
@@ -473,6 +495,11 @@ def purge_older_than(days: int, actor: str = "system:retention") -> int:
             session.execute(delete(AuditEvent).where(AuditEvent.intake_id.in_(batch)))
             session.execute(delete(Intake).where(Intake.id.in_(batch)))
         session.execute(delete(AuditEvent).where(AuditEvent.intake_id.is_(None), AuditEvent.at < cutoff))
+        # Staff notifications copy the same PHI: delivered or failed ones go with the same cutoff;
+        # pending ones stay until they are delivered (a purge never loses an undelivered alert).
+        outbox = Base.metadata.tables.get("outbox")  # defined by actions.outbox, which imports this module
+        if outbox is not None:
+            session.execute(delete(outbox).where(outbox.c.created_at < cutoff, outbox.c.status != "pending"))
         _audit(session, None, actor, f"purged:{len(old_ids)}")
         return len(old_ids)
 

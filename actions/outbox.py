@@ -18,10 +18,14 @@ import json
 import logging
 import os
 import random
+import smtplib
+import socket
+import ssl
 import threading
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from email.message import EmailMessage
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import requests
 from sqlalchemy import CheckConstraint, Column, Index, Integer, String, case, or_, select, update
@@ -34,7 +38,10 @@ logger = logging.getLogger(__name__)
 WEBHOOK_URL_ENV = "STAFF_WEBHOOK_URL"
 WEBHOOK_SECRET_ENV = "STAFF_WEBHOOK_SECRET"
 MAX_ATTEMPTS_ENV = "OUTBOX_MAX_ATTEMPTS"
-DEFAULT_MAX_ATTEMPTS = 20
+DEFAULT_MAX_ATTEMPTS = 300  # with the 5-minute cap: about a day of retrying before "failed"
+WEBHOOK_FORMAT_ENV = "STAFF_WEBHOOK_FORMAT"  # "json" (default) or "slack"
+EMAIL_TO_ENV = "STAFF_EMAIL_TO"
+SMTP_ENV = ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_FROM")
 
 TYPES = ("intake_summary", "crisis_alert", "callback_request")
 PRIORITIES = ("urgent", "normal")
@@ -43,7 +50,7 @@ STATUSES = ("pending", "delivered", "failed")
 RESERVED_KEYS = ("type", "priority", "id", "created_at")
 
 BACKOFF_BASE = 5.0  # seconds before the first retry; doubles with every failed attempt
-BACKOFF_CAP = 3600.0
+BACKOFF_CAP = 300.0  # a receiver back up after an outage gets its backlog within five minutes
 BACKOFF_JITTER = 0.1  # up to +10 %, so that a burst of failures does not retry in lock-step
 ERROR_SIZE = 200
 
@@ -134,6 +141,56 @@ def webhook_body(message: OutboxMessage) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
+TYPE_TITLES = {"intake_summary": "New intake submitted", "crisis_alert": "Crisis alert",
+               "callback_request": "Callback request"}
+
+
+def _reference_lines(message: OutboxMessage) -> List[str]:
+    """What a channel not approved for PHI may show: type, priority, references and where to look."""
+    payload = message.payload or {}
+    lines = [f"Type: {message.type}", f"Priority: {message.priority.upper()}", f"Reference: {message.id}",
+             f"Created: {message.created_at.isoformat()}"]
+    if payload.get("intake_id"):
+        lines.append(f"Intake: {payload['intake_id']}")
+    lines.append(f"Read it with the staff command line: python -m actions.staff notification {message.id}")
+    return lines
+
+
+def slack_body(message: OutboxMessage) -> bytes:
+    """A Slack incoming-webhook message (text + blocks) without PHI: the details stay in the database."""
+    title = TYPE_TITLES.get(message.type, message.type)
+    heading = f"{':rotating_light: URGENT: ' if message.priority == 'urgent' else ''}{title}"
+    lines = _reference_lines(message)
+    document = {
+        "text": f"{heading} ({message.id})",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": heading[:150], "emoji": True}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(f"`{line}`" if line.startswith(
+                "Read it") else line for line in lines)}},
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def email_message(message: OutboxMessage, sender: str, recipients: Sequence[str]) -> EmailMessage:
+    """The staff e-mail: no PHI beyond a reference, the type and the priority (it leaves the practice's
+    systems unencrypted). Its Message-ID comes from the outbox id, so a resend is recognisable."""
+    title = TYPE_TITLES.get(message.type, message.type)
+    email = EmailMessage()
+    email["Subject"] = f"[{message.priority.upper()}] {title} - ref {message.id[:8]}"
+    email["From"] = sender
+    email["To"] = ", ".join(recipients)
+    email["Message-ID"] = f"<{message.id}@clinic-intake.outbox>"
+    email["X-Notification-Id"] = message.id
+    if message.priority == "urgent":
+        email["X-Priority"] = "1"
+    email.set_content(
+        f"{title}.\n\n" + "\n".join(_reference_lines(message)) +
+        "\n\nThis e-mail carries no client details on purpose. If your practice receives the signed "
+        "webhook, the full details are there too.\n")
+    return email
+
+
 # --- Delivery -------------------------------------------------------------------------------------
 
 _logged_once: set = set()
@@ -149,7 +206,7 @@ def _log_once(key: str, level: int, text: str, *args: Any) -> None:
 
 
 def max_attempts() -> int:
-    """OUTBOX_MAX_ATTEMPTS (default 20): after that many failures a message is marked failed."""
+    """OUTBOX_MAX_ATTEMPTS (default 300, about a day): after that many failures a message is marked failed."""
     try:
         return max(1, int(os.environ.get(MAX_ATTEMPTS_ENV) or DEFAULT_MAX_ATTEMPTS))
     except ValueError:
@@ -157,13 +214,14 @@ def max_attempts() -> int:
 
 
 def backoff(attempts: int) -> timedelta:
-    """Delay after the given number of failed attempts: 5 s, 10 s, 20 s ... capped at 1 h, plus jitter."""
+    """Delay after the given number of failed attempts: 5 s, 10 s, 20 s ... capped at 5 min, plus jitter."""
     seconds = min(BACKOFF_BASE * 2 ** max(0, min(attempts - 1, 30)), BACKOFF_CAP)
     return timedelta(seconds=seconds * (1 + random.uniform(0, BACKOFF_JITTER)))
 
 
 def _default_owner() -> str:
-    return f"{os.getpid()}:{threading.get_ident()}"[:64]
+    # Host, process and thread: workers on several machines never share an owner name.
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{threading.get_ident()}"[:64]
 
 
 def _due(now: datetime, channel: str):
@@ -206,9 +264,10 @@ def claim_due(now: Optional[datetime] = None, owner: Optional[str] = None, batch
     return claimed
 
 
-def _post(message: OutboxMessage, webhook_url: str, secret: str, timeout: float) -> Optional[str]:
+def _post(message: OutboxMessage, webhook_url: str, secret: str, timeout: float,
+          body_format: str = "json") -> Optional[str]:
     """Sends one message; None on a 2xx answer, else a short error text without PHI."""
-    body = webhook_body(message)
+    body = slack_body(message) if body_format == "slack" else webhook_body(message)
     headers = {"Content-Type": "application/json", "X-Signature": sign(body, secret),
                "Idempotency-Key": message.id}
     try:
@@ -224,6 +283,72 @@ def _post(message: OutboxMessage, webhook_url: str, secret: str, timeout: float)
     if 200 <= response.status_code < 300:
         return None
     return f"HTTP {response.status_code}"
+
+
+def _send_email(message: OutboxMessage, timeout: float) -> Optional[str]:
+    """Sends one PHI-free e-mail over SMTP; None when the server accepted it, else a short error."""
+    env = os.environ
+    host = env["SMTP_HOST"].strip()
+    security = (env.get("SMTP_SECURITY") or "starttls").strip().lower()
+    port = int(env.get("SMTP_PORT") or (465 if security == "ssl" else 587))
+    recipients = [address.strip() for address in env.get(EMAIL_TO_ENV, "").split(",") if address.strip()]
+    sender = (env.get("SMTP_FROM") or "clinic-intake-assistant@localhost").strip()
+    context = ssl.create_default_context(cafile=env.get("SMTP_CA_FILE") or None)
+    try:
+        if security == "ssl":
+            client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+        else:
+            client = smtplib.SMTP(host, port, timeout=timeout)
+        with client:
+            if security == "starttls":
+                client.starttls(context=context)
+            if env.get("SMTP_USERNAME"):
+                client.login(env["SMTP_USERNAME"], env.get("SMTP_PASSWORD", ""))
+            client.send_message(email_message(message, sender, recipients))
+    except smtplib.SMTPResponseException as error:
+        return f"SMTP {error.smtp_code}"
+    except TimeoutError:
+        return "timeout"
+    except (OSError, smtplib.SMTPException, ssl.SSLError) as error:
+        return f"SMTP error: {type(error).__name__}"
+    return None
+
+
+Sender = Callable[[OutboxMessage, float], Optional[str]]
+
+
+def _webhook_sender() -> Optional[Sender]:
+    webhook_url = os.environ.get(WEBHOOK_URL_ENV, "").strip()
+    if not webhook_url:
+        _log_once("no-url", logging.INFO, "%s is not set: staff notifications stay queued in the outbox",
+                  WEBHOOK_URL_ENV)
+        return None
+    secret = os.environ.get(WEBHOOK_SECRET_ENV, "")
+    if not secret:
+        _log_once("no-secret", logging.WARNING, "%s is not set: staff notifications stay queued, "
+                  "unsigned webhooks are never sent", WEBHOOK_SECRET_ENV)
+        return None
+    body_format = (os.environ.get(WEBHOOK_FORMAT_ENV) or "json").strip().lower()
+    if body_format not in ("json", "slack"):
+        _log_once("bad-format", logging.WARNING, "%s must be json or slack; sending json", WEBHOOK_FORMAT_ENV)
+        body_format = "json"
+    return lambda message, timeout: _post(message, webhook_url, secret, timeout, body_format)
+
+
+def _email_sender() -> Optional[Sender]:
+    if not os.environ.get("SMTP_HOST", "").strip() or not os.environ.get(EMAIL_TO_ENV, "").strip():
+        _log_once("no-smtp", logging.INFO, "SMTP_HOST or %s is not set: staff e-mails stay queued",
+                  EMAIL_TO_ENV)
+        return None
+    try:
+        int(os.environ.get("SMTP_PORT") or 0)
+    except ValueError:
+        _log_once("bad-smtp-port", logging.WARNING, "SMTP_PORT is not a number: staff e-mails stay queued")
+        return None
+    return _send_email
+
+
+SENDERS: Dict[str, Callable[[], Optional[Sender]]] = {"webhook": _webhook_sender, "email": _email_sender}
 
 
 def _record(message_id: str, owner: str, now: datetime, error: Optional[str], url: Optional[str]) -> bool:
@@ -247,42 +372,45 @@ def _record(message_id: str, owner: str, now: datetime, error: Optional[str], ur
 
 
 def deliver_due(now: Optional[datetime] = None, owner: Optional[str] = None, batch: int = 20,
-                timeout: float = 5.0, url: Optional[str] = None) -> int:
-    """Claims due webhook messages and POSTs each once; returns how many were acknowledged (2xx).
+                timeout: float = 5.0, url: Optional[str] = None, channels: Sequence[str] = CHANNELS) -> int:
+    """Claims due messages of each configured channel and sends each once; returns how many were
+    acknowledged (webhook: a 2xx answer; e-mail: accepted by the SMTP server).
 
-    Without STAFF_WEBHOOK_URL (or STAFF_WEBHOOK_SECRET) nothing is claimed: messages stay pending
-    until it is configured. `url` is the database URL (default INTAKE_DATABASE_URL)."""
-    webhook_url = os.environ.get(WEBHOOK_URL_ENV, "").strip()
-    if not webhook_url:
-        _log_once("no-url", logging.INFO, "%s is not set: staff notifications stay queued in the outbox",
-                  WEBHOOK_URL_ENV)
-        return 0
-    secret = os.environ.get(WEBHOOK_SECRET_ENV, "")
-    if not secret:
-        _log_once("no-secret", logging.WARNING, "%s is not set: staff notifications stay queued, "
-                  "unsigned webhooks are never sent", WEBHOOK_SECRET_ENV)
-        return 0
+    A channel that is not configured (STAFF_WEBHOOK_URL and STAFF_WEBHOOK_SECRET; SMTP_HOST and
+    STAFF_EMAIL_TO) claims nothing: its messages stay pending until it is. `url` is the database URL
+    (default INTAKE_DATABASE_URL)."""
     owner = (owner or _default_owner())[:64]
+    delivered = 0
+    for channel in channels:
+        send = SENDERS[channel]()
+        if send is not None:
+            delivered += _deliver_channel(channel, send, now, owner, batch, timeout, url)
+    return delivered
+
+
+def _deliver_channel(channel: str, send: Sender, now: Optional[datetime], owner: str, batch: int,
+                     timeout: float, url: Optional[str]) -> int:
     claimed_at = now or utcnow()
     # The lease covers the whole batch even if every request runs into its timeout.
     lease_seconds = batch * (timeout + 1.0) + 30.0
-    ids = claim_due(claimed_at, owner, batch, lease_seconds, "webhook", url)
+    ids = claim_due(claimed_at, owner, batch, lease_seconds, channel, url)
     delivered = 0
     for message_id in ids:
         with session_scope(url) as session:
             message = session.get(OutboxMessage, message_id)
             session.expunge(message)
-        error = _post(message, webhook_url, secret, timeout)
+        error = send(message, timeout)
         finished = now or utcnow()
         if not _record(message_id, owner, finished, error, url):
             logger.warning("Outbox message %s: lease lost before its outcome was stored", message_id)
             continue
         if error is None:
             delivered += 1
-            logger.info("Outbox message %s (%s, %s) delivered", message_id, message.type, message.priority)
+            logger.info("Outbox message %s (%s, %s, %s) delivered", message_id, message.type,
+                        message.priority, channel)
         else:
-            logger.warning("Outbox message %s (%s) not delivered, attempt %d: %s", message_id,
-                           message.type, message.attempts + 1, error)
+            logger.warning("Outbox message %s (%s, %s) not delivered, attempt %d: %s", message_id,
+                           message.type, channel, message.attempts + 1, error)
     return delivered
 
 
@@ -320,3 +448,4 @@ def start_worker(interval: float = 2.0, url: Optional[str] = None) -> tuple:
                               daemon=True)
     thread.start()
     return thread, stop_event
+

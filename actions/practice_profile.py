@@ -48,6 +48,7 @@ class PracticeProfile:
     insurance_summary: str
     response_time: str
     telehealth: bool = True
+    callback_time: str = "within two hours"  # how soon staff call back a request made during hours
     crisis: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -91,6 +92,7 @@ def load_profile(path: Optional[os.PathLike] = None) -> PracticeProfile:
             insurance_summary=" ".join(str(raw["insurance"]["summary"]).split()),
             response_time=str(raw["response_time"]),
             telehealth=bool(raw.get("telehealth", True)),
+            callback_time=str(raw.get("callback_time") or "within two hours"),
             crisis={k: str(v) for k, v in (raw.get("crisis") or {}).items()},
         )
     except KeyError as missing:

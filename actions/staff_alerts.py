@@ -1,8 +1,9 @@
-"""The seam where urgent staff alerts leave the assistant; no Rasa imports.
+"""Where urgent staff alerts leave the conversation; no Rasa imports.
 
-Delivery to staff (signed webhook, e-mail, durable outbox) arrives with the staff handoff
-issue; until then an alert is logged at WARNING without any message text or PHI, so an
-operator watching the logs still sees that someone may be at risk.
+send_crisis_alert() queues an urgent crisis_alert in the outbox (actions/handoff.py); the outbox
+worker delivers it within seconds. If the database cannot take it, the alert is still logged at
+ERROR (conversation id and category, never text or PHI), so an operator watching the logs sees that
+someone may be at risk; the person in the chat gets the crisis resources either way.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 logger = logging.getLogger(__name__)
 
@@ -20,14 +21,22 @@ class CrisisAlert:
     conversation_id: str
     category: str  # self_harm, harm_others, medical_emergency or not_safe
     trigger: str  # what set it off: "crisis phrase", "crisis intent", "said not safe"
-    created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
-    contact: Dict[str, str] = field(default_factory=dict)
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    contact: Dict[str, str] = field(default_factory=dict)  # what the chat already knows: name, email, phone
 
 
-def send_crisis_alert(alert: CrisisAlert) -> Optional[str]:
-    """Hands an urgent alert to staff delivery; returns its id when one is queued."""
-    logger.warning(
-        "Crisis alert: conversation=%s category=%s trigger=%s (no staff channel configured yet)",
-        alert.conversation_id, alert.category, alert.trigger,
-    )
-    return None
+def send_crisis_alert(alert: CrisisAlert) -> Optional[List[str]]:
+    """Queues the urgent alert for staff; returns its outbox ids, or None when it could not be queued."""
+    from actions import handoff, intake_store  # imported here so the crisis response never fails on an import
+
+    try:
+        intake_store.ensure_migrated()
+        ids = handoff.queue_crisis_alert(alert.conversation_id, alert.category, alert.trigger,
+                                         alert.contact, alert.created_at)
+    except Exception as error:  # noqa: BLE001 - the crisis response must reach the person regardless
+        logger.error("Crisis alert NOT queued (%s): conversation=%s category=%s trigger=%s",
+                     type(error).__name__, alert.conversation_id, alert.category, alert.trigger)
+        return None
+    logger.warning("Crisis alert queued for staff: conversation=%s category=%s trigger=%s",
+                   alert.conversation_id, alert.category, alert.trigger)
+    return ids

@@ -1,4 +1,4 @@
-"""Starts the action server, the Rasa server and the chat page together, in the foreground.
+"""Starts the action server, the Rasa server, the outbox worker and the chat page together, in the foreground.
 
 Ctrl-C or SIGTERM stops all of them, and so does any one of them exiting: nothing is left
 running behind. Settings come from the environment (defaults in defaults.mk).
@@ -48,6 +48,10 @@ def commands(env: Dict[str, str]) -> Dict[str, List[str]]:
                  "--interface", env["RASA_INTERFACE"], "--port", env["RASA_PORT"],
                  "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
     }
+    # Delivers staff notifications from the outbox: its own process, so no conversation waits on
+    # a webhook. Several may run (scale-out); OUTBOX_WORKER=off leaves delivery to another machine.
+    if env.get("OUTBOX_WORKER", "on").lower() not in ("off", "0", "false", "no"):
+        procs["outbox"] = [sys.executable, "-m", "actions.outbox_worker"]
     if (ROOT / "web" / "serve.py").exists() and env.get("WEB_PORT"):
         procs["web"] = [sys.executable, str(ROOT / "web" / "serve.py")]
     return procs

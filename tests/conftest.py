@@ -37,6 +37,27 @@ def make_tracker():
 
 # --- Intake databases: SQLite and the real PostgreSQL on 127.0.0.1:5432 ------------------------
 
+@pytest.fixture(autouse=True)
+def isolated_intake_database(request, tmp_path_factory, monkeypatch):
+    """Every test gets its own empty intake database, key and staff settings, so no test ever
+    writes to var/ or sends a real notification. Tests that need more set their own values."""
+    if request.node.get_closest_marker("e2e") or request.node.get_closest_marker("browser"):
+        yield  # those start real servers with their own environment
+        return
+    from cryptography.fernet import Fernet
+
+    from actions import intake_store
+
+    folder = tmp_path_factory.mktemp("intake")
+    monkeypatch.setenv("INTAKE_DATABASE_URL", f"sqlite:///{folder / 'intake.db'}")
+    monkeypatch.setenv("INTAKE_VAR_DIR", str(folder / "var"))
+    monkeypatch.setenv("INTAKE_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    for name in ("STAFF_WEBHOOK_URL", "STAFF_WEBHOOK_SECRET", "STAFF_EMAIL_TO", "SMTP_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    yield
+    intake_store.dispose_engines()
+
+
 PG_URL = os.environ.get("INTAKE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 

@@ -6,14 +6,10 @@ import hashlib
 import hmac
 import json
 import logging
-import socket
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, List
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -25,6 +21,7 @@ from actions import intake_store as store
 from actions import outbox
 from actions.outbox import OutboxMessage
 from tests.conftest import migrated_database
+from tests.staff_receiver import Receiver
 
 KEY = Fernet.generate_key().decode()
 SECRET = "s3cret-for-tests"
@@ -36,67 +33,7 @@ PAYLOAD = {"conversation_id": "conv-1", "name": NAME, "phone": PHONE, "concerns"
            "scores": {"phq9_total": 14, "gad7_total": 9}}
 
 
-# --- The receiver ---------------------------------------------------------------------------------
-
-@dataclass
-class Received:
-    headers: Dict[str, str]
-    body: bytes
-
-
-class Receiver:
-    """A staff system on loopback: mode "ok" (200), "error" (500) or "slow" (sleeps, then 200);
-    stop() closes the port, start() opens it again on the same port."""
-
-    def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}/staff"
-        self.mode = "ok"
-        self.slow_seconds = 3.0
-        self.received: List[Received] = []
-        self.lock = threading.Lock()
-        self.server = None
-        self.thread = None
-
-    def start(self) -> None:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with receiver.lock:
-                    receiver.received.append(Received(dict(self.headers.items()), body))
-                mode = receiver.mode
-                if mode == "slow":
-                    time.sleep(receiver.slow_seconds)
-                status = 500 if mode == "error" else 200
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                except OSError:
-                    pass  # the client gave up (timeout)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-    def ids(self) -> List[str]:
-        with self.lock:
-            return [json.loads(item.body)["id"] for item in self.received]
-
+# --- The receiver (tests/staff_receiver.py) ------------------------------------------------------
 
 @pytest.fixture
 def receiver(monkeypatch):
@@ -185,7 +122,7 @@ def test_enqueue_rejects_invalid_input(args):
 def test_backoff_doubles_and_is_capped():
     assert 5 <= outbox.backoff(1).total_seconds() <= 5.5
     assert 10 <= outbox.backoff(2).total_seconds() <= 11
-    assert 3600 <= outbox.backoff(40).total_seconds() <= 3960
+    assert 300 <= outbox.backoff(40).total_seconds() <= 330
 
 
 # --- Delivery -------------------------------------------------------------------------------------

@@ -1,0 +1,141 @@
+"""Rasa glue for "talk to a person": the honest answer, the callback form, the staff request.
+
+Wording and checks are in actions/callback_flow.py; the request is queued for staff by
+actions/handoff.py in one transaction, and the outbox worker delivers it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import callback_flow as flow
+from actions import handoff, intake_store
+from actions import practice_profile as pp
+from actions.faq import answer_faq
+
+logger = logging.getLogger(__name__)
+FORM = "callback_form"
+MAX_FAILURES = 3
+RESET = [SlotSet("callback_phone", None), SlotSet("callback_time", None),
+         SlotSet("callback_during_hours", None), SlotSet("callback_failures", None)]
+
+
+def _known_phone(tracker: Tracker) -> Optional[str]:
+    phone = tracker.get_slot("phone")
+    return phone if isinstance(phone, str) and flow.check_phone(phone).ok else None
+
+
+class ActionTalkToHuman(Action):
+    def name(self) -> Text:
+        return "action_talk_to_human"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[EventType]:
+        profile = pp.current_profile()
+        dispatcher.utter_message(text=flow.intro(profile))
+        return RESET[:2] + [SlotSet("callback_during_hours", pp.is_open(profile)),
+                            SlotSet("callback_failures", None)]
+
+
+class ValidateCallbackForm(FormValidationAction):
+    def name(self) -> Text:
+        return f"validate_{FORM}"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        return flow.required_slots(dict(tracker.slots))
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        slot = tracker.get_slot("requested_slot")
+        value = tracker.slots_to_validate().get(slot)
+        if slot not in flow.CHECKS or not isinstance(value, str):
+            return []
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if flow.wants_to_cancel(value, intent):
+            return [SlotSet("callback_phone", flow.DECLINED)]
+        check = flow.CHECKS[slot](value)
+        if check.ok:
+            return [SlotSet(slot, check.value), SlotSet("callback_failures", None)]
+        profile = pp.current_profile()
+        if not flow.looks_like_a_number(value) and answer_faq(tracker.latest_message, dispatcher, profile,
+                                                             domain.get("responses", {})):
+            return [SlotSet(slot, None)]
+        failures = (tracker.get_slot("callback_failures") or 0) + 1
+        if failures >= MAX_FAILURES:
+            dispatcher.utter_message(text=f"Let's leave it there for now. {flow.declined(profile)}")
+            return [SlotSet("callback_phone", flow.DECLINED), SlotSet("callback_failures", None)]
+        dispatcher.utter_message(text=check.error)
+        return [SlotSet(slot, None), SlotSet("callback_failures", failures)]
+
+
+class ActionAskCallbackPhone(Action):
+    def name(self) -> Text:
+        return "action_ask_callback_phone"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[EventType]:
+        text, buttons = flow.ask_phone(_known_phone(tracker))
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+
+class ActionAskCallbackTime(Action):
+    def name(self) -> Text:
+        return "action_ask_callback_time"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[EventType]:
+        text, buttons = flow.ask_time()
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+
+class ActionSubmitCallback(Action):
+    """Runs when the form is done: queues the request for staff, or says nothing was passed on."""
+
+    def name(self) -> Text:
+        return "action_submit_callback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[EventType]:
+        profile = pp.current_profile()
+        phone = tracker.get_slot("callback_phone")
+        buttons = [{"title": "Office hours", "payload": "/ask_hours"},
+                   {"title": "Book a consultation", "payload": "/book_consultation"}]
+        if not phone or phone == flow.DECLINED:
+            dispatcher.utter_message(text=flow.declined(profile), buttons=buttons)
+            return RESET
+        during_hours = tracker.get_slot("callback_during_hours") is not False
+        preferred_time = None if during_hours else tracker.get_slot("callback_time")
+        try:
+            intake_store.ensure_migrated()
+            handoff.queue_callback_request(tracker.sender_id, phone, preferred_time,
+                                           tracker.get_slot("full_name"), during_hours)
+        except Exception as error:  # noqa: BLE001 - say so, and give the phone number instead
+            logger.error("Callback request NOT queued (%s): conversation=%s", type(error).__name__,
+                         tracker.sender_id)
+            dispatcher.utter_message(text=flow.not_sent(profile), buttons=buttons)
+            return RESET
+        dispatcher.utter_message(text=flow.confirmation(profile, during_hours, phone, preferred_time),
+                                 buttons=buttons)
+        return RESET
+
+
+class ActionCancelCallback(Action):
+    """"stop" while the callback form asks: nothing is passed on."""
+
+    def name(self) -> Text:
+        return "action_cancel_callback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text=flow.declined(pp.current_profile()))
+        return RESET + [ActiveLoop(None), SlotSet("requested_slot", None)]
+

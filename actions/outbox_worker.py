@@ -1,0 +1,39 @@
+"""`python -m actions.outbox_worker`: delivers staff notifications from the outbox, as its own process.
+
+`make run` (scripts/run_all.py) starts it next to the servers, so conversations never wait on a
+webhook or an SMTP server. Safe to run in several processes or on several machines at once: rows
+are leased (FOR UPDATE SKIP LOCKED on PostgreSQL), never shared. Stops cleanly on SIGTERM/Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+
+from actions import outbox
+
+logger = logging.getLogger("actions.outbox")
+
+
+def main() -> int:
+    logging.basicConfig(level=os.environ.get("OUTBOX_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s outbox %(levelname)s %(message)s")
+    try:
+        interval = float(os.environ.get("OUTBOX_POLL_SECONDS") or 2.0)
+        timeout = float(os.environ.get("OUTBOX_TIMEOUT_SECONDS") or 5.0)
+    except ValueError:
+        logger.error("OUTBOX_POLL_SECONDS and OUTBOX_TIMEOUT_SECONDS must be numbers")
+        return 2
+    stop_event = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop_event.set())
+    logger.info("Outbox worker started (polling every %.1f s)", interval)
+    outbox.run_worker(stop_event, interval=interval, timeout=timeout)
+    logger.info("Outbox worker stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
