@@ -18,6 +18,13 @@ TRACKER_STORE_PORT ?= 5432
 TRACKER_STORE_DB ?= var/tracker.db
 TRACKER_STORE_USERNAME ?=
 TRACKER_STORE_PASSWORD ?=
+# Lock store: in_memory for one server; redis when several servers share the conversations.
+LOCK_STORE_TYPE ?= in_memory
+LOCK_STORE_HOST ?= 127.0.0.1
+LOCK_STORE_PORT ?= 6379
+LOCK_STORE_DB ?= 1
+LOCK_STORE_PASSWORD ?=
+LOCK_STORE_KEY_PREFIX ?= clinic
 PRACTICE_PROFILE ?= practice_profile.yml
 RASA_TELEMETRY_ENABLED ?= false
 SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
