@@ -306,3 +306,45 @@ def test_purge_removes_old_sent_notifications_but_never_undelivered_ones(db, rec
         session.execute(update(store.Intake).values(updated_at=old))
     assert store.purge_older_than(365) == 1
     assert [(m.type, m.status) for m in rows()] == [("callback_request", "pending")]
+
+
+def test_worker_process_killed_mid_retry_loses_nothing_and_sends_once(db, receiver):
+    """The real worker process (`python -m actions.outbox_worker`), killed with SIGKILL while it
+    retries a receiver that is down; a new worker delivers the same id exactly once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.e2e_servers import ROOT
+
+    receiver.stop()
+    [message_id] = handoff.queue_callback_request("conv-restart", PHONE, None, NAME, during_hours=True)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OUTBOX_POLL_SECONDS="0.2", OUTBOX_LOG_LEVEL="WARNING")
+
+    def worker():
+        return subprocess.Popen([sys.executable, "-m", "actions.outbox_worker"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    first = worker()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and rows()[0].attempts < 1:
+            time.sleep(0.2)
+        assert rows()[0].attempts >= 1 and rows()[0].last_error == "connection error"
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    receiver.start()
+    with store.session_scope() as session:  # skip the backoff wait, as if time had passed
+        session.get(OutboxMessage, message_id).next_attempt_at = store.utcnow()
+    second = worker()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and rows()[0].status != "delivered":
+            time.sleep(0.2)
+        time.sleep(1)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=10) == 0  # a clean stop on SIGTERM
+    assert receiver.ids() == [message_id]
