@@ -8,9 +8,10 @@ import json
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, List
+from typing import Dict, Iterator, List, Optional
 
 
 def signature_ok(body: bytes, header: str, secret: str) -> bool:
@@ -82,3 +83,32 @@ class Receiver:
     def documents(self) -> List[dict]:
         with self.lock:
             return [json.loads(item.body) for item in self.received]
+
+
+@contextmanager
+def running(monkeypatch=None, secret: Optional[str] = None) -> Iterator[Receiver]:
+    """A started receiver, stopped afterwards; with monkeypatch and secret, the assistant's
+    STAFF_WEBHOOK_URL and STAFF_WEBHOOK_SECRET point at it for the test."""
+    receiver = Receiver()
+    receiver.start()
+    if monkeypatch is not None:
+        monkeypatch.setenv("STAFF_WEBHOOK_URL", receiver.url)
+        monkeypatch.setenv("STAFF_WEBHOOK_SECRET", secret or "")
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every message it is given (a staff mailbox on loopback)."""
+
+    def __init__(self) -> None:
+        self.messages: List = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's naming)
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"

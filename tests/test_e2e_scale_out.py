@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from tests.conftest import PG_URL
 from tests.e2e_servers import Assistant
-from tests.staff_receiver import Receiver
+from tests.staff_receiver import running
 from tests.test_e2e_intake import GAD7_TYPED, PHQ9_TYPED, contact
 
 pytestmark = pytest.mark.e2e
@@ -54,10 +54,8 @@ def redis_lock_prefix():
 
 @pytest.fixture(scope="module")
 def receiver():
-    receiver = Receiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()
+    with running() as receiver:
+        yield receiver
 
 
 @pytest.fixture(scope="module")

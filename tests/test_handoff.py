@@ -9,8 +9,6 @@ import json
 import logging
 import ssl
 import time
-from email import message_from_bytes
-from email.policy import default as default_policy
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -25,7 +23,7 @@ from actions.practice_profile import current_profile
 from actions.staff_alerts import CrisisAlert, send_crisis_alert
 from tests.conftest import migrated_database
 from tests.e2e_servers import free_port
-from tests.staff_receiver import Receiver, signature_ok
+from tests.staff_receiver import Mailbox, running, signature_ok
 
 SECRET = "handoff-test-secret"
 NAME, PHONE, EMAIL, CONCERNS = "Rosa Kealoha-Brandt", "(555) 267-3341", "rosa.kb@example.org", "panic on trains"
@@ -46,21 +44,8 @@ def db(request, tmp_path, monkeypatch):
 
 @pytest.fixture
 def receiver(monkeypatch):
-    receiver = Receiver()
-    receiver.start()
-    monkeypatch.setenv("STAFF_WEBHOOK_URL", receiver.url)
-    monkeypatch.setenv("STAFF_WEBHOOK_SECRET", SECRET)
-    yield receiver
-    receiver.stop()
-
-
-class Mailbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's naming)
-        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
-        return "250 OK"
+    with running(monkeypatch, SECRET) as receiver:
+        yield receiver
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from actions import intake_store as store
 from actions import outbox
 from actions.outbox import OutboxMessage
 from tests.conftest import migrated_database
-from tests.staff_receiver import Receiver
+from tests.staff_receiver import running
 
 KEY = Fernet.generate_key().decode()
 SECRET = "s3cret-for-tests"
@@ -37,12 +37,8 @@ PAYLOAD = {"conversation_id": "conv-1", "name": NAME, "phone": PHONE, "concerns"
 
 @pytest.fixture
 def receiver(monkeypatch):
-    receiver = Receiver()
-    receiver.start()
-    monkeypatch.setenv("STAFF_WEBHOOK_URL", receiver.url)
-    monkeypatch.setenv("STAFF_WEBHOOK_SECRET", SECRET)
-    yield receiver
-    receiver.stop()
+    with running(monkeypatch, SECRET) as receiver:
+        yield receiver
 
 
 # --- The databases --------------------------------------------------------------------------------
