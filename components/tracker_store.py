@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
+from sqlalchemy import event
 
 
 def _blank_to_none(value: Any) -> Optional[Any]:
@@ -28,3 +29,17 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
             username=_blank_to_none(username), password=_blank_to_none(password),
             login_db=_blank_to_none(login_db), **kwargs,
         )
+        if dialect == "sqlite":
+            # Write-ahead log, synced at checkpoints: a message no longer waits ~5 ms for fsync
+            # while holding the server (bench: 25.5 -> 32.7 msg/s). A power cut may lose the
+            # last conversation writes, never corrupt the file; production uses PostgreSQL.
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            with self.engine.connect() as connection:  # WAL is a property of the file: set it now
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,74 @@
+"""The Rasa server's plug-ins and speed-ups keep Rasa's behaviour (bench/ measured why they exist)."""
+
+import asyncio
+
+import numpy as np
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.utils.endpoints import EndpointConfig
+
+import components  # noqa: F401 - applies components.rasa_speedups, as the Rasa server does
+from components.rasa_speedups import _validate_action_result
+from components.tfidf_classifier import TfidfIntentClassifier
+from components.tracker_store import EnvironmentSQLTrackerStore
+
+
+def remote_action():
+    return RemoteAction("action_x", EndpointConfig("http://127.0.0.1:1/webhook"))
+
+
+def test_action_replies_are_validated_with_the_cached_validator():
+    assert RemoteAction._validate_action_result is _validate_action_result
+    good = {"events": [{"event": "slot", "name": "phone", "value": "(555) 234-9876"}],
+            "responses": [{"text": "hi"}]}
+    assert remote_action()._validate_action_result(good) is True
+
+
+@pytest.mark.parametrize("bad", [{"events": [{"event": "no_such_event"}]}, {"responses": "not a list"},
+                                 {"events": {"event": "slot"}}])
+def test_invalid_action_replies_are_still_refused_with_rasas_message(bad):
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        remote_action()._validate_action_result(bad)
+
+
+def test_classifier_loads_column_ordered_coefficients_with_identical_predictions(tmp_path):
+    examples = [("what are your hours", "ask_hours"), ("when are you open", "ask_hours"),
+                ("opening times please", "ask_hours"), ("how much is a session", "ask_fees"),
+                ("what does it cost", "ask_fees"), ("price of therapy", "ask_fees"),
+                ("hello there", "greet"), ("hi", "greet"), ("good morning", "greet")]
+    storage, resource = LocalModelStorage(tmp_path), Resource("tfidf")
+    context = ExecutionContext(GraphSchema({}), "test")
+    trained = TfidfIntentClassifier.create({}, storage, resource, context)
+    trained.train(TrainingData([Message.build(text, intent) for text, intent in examples]))
+    loaded = TfidfIntentClassifier.load({}, storage, resource, context)
+    assert loaded.pipeline[-1].coef_.flags["F_CONTIGUOUS"]
+    probe = ["when do you open on friday", "is it expensive", "hey"]
+    assert np.allclose(loaded.pipeline.predict_proba(probe), trained.pipeline.predict_proba(probe))
+    [message] = loaded.process([Message({"text": "what are the hours"})])
+    assert message.get("intent")["name"] == "ask_hours"
+
+
+def test_sqlite_tracker_store_uses_the_write_ahead_log_and_keeps_every_event(tmp_path):
+    domain = Domain.from_dict({"intents": ["greet"], "slots": {"phone": {"type": "any", "mappings": [
+        {"type": "custom"}]}}})
+    store = EnvironmentSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "tracker.db"), domain=domain)
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    tracker = DialogueStateTracker("conv-1", domain.slots)
+    for event in (ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet"}),
+                  SlotSet("phone", "(555) 234-9876")):
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    again = EnvironmentSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "tracker.db"), domain=domain)
+    restored = asyncio.run(again.retrieve("conv-1"))
+    assert [e.as_dict()["event"] for e in restored.events] == ["action", "user", "slot"]
+    assert restored.get_slot("phone") == "(555) 234-9876"
