@@ -72,3 +72,42 @@ def test_sqlite_tracker_store_uses_the_write_ahead_log_and_keeps_every_event(tmp
     restored = asyncio.run(again.retrieve("conv-1"))
     assert [e.as_dict()["event"] for e in restored.events] == ["action", "user", "slot"]
     assert restored.get_slot("phone") == "(555) 234-9876"
+
+
+def _conversation(domain, sender="conv-cache"):
+    tracker = DialogueStateTracker(sender, domain.slots)
+    for event in (ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet"})):
+        tracker.update(event)
+    return tracker
+
+
+def test_the_saved_tracker_is_handed_back_once_without_rebuilding(tmp_path):
+    domain = Domain.from_dict({"intents": ["greet"]})
+    store = EnvironmentSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"), domain=domain)
+    tracker = _conversation(domain)
+    asyncio.run(store.save(tracker))
+    assert asyncio.run(store.retrieve("conv-cache")) is tracker  # no rebuild from the events
+    again = asyncio.run(store.retrieve("conv-cache"))  # handed out already: read from the database
+    assert again is not tracker and len(again.events) == len(tracker.events)
+
+
+def test_events_saved_by_another_server_are_never_missed(tmp_path):
+    domain = Domain.from_dict({"intents": ["greet"]})
+    server_a = EnvironmentSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"), domain=domain)
+    server_b = EnvironmentSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"), domain=domain)
+    asyncio.run(server_a.save(_conversation(domain)))
+    on_b = asyncio.run(server_b.retrieve("conv-cache"))
+    on_b.update(UserUttered("what are your hours", {"name": "greet"}))
+    asyncio.run(server_b.save(on_b))
+    on_a = asyncio.run(server_a.retrieve("conv-cache"))
+    assert [e.as_dict().get("text") for e in on_a.events][-1] == "what are your hours"
+
+
+def test_a_tracker_changed_but_not_saved_is_not_handed_back(tmp_path):
+    domain = Domain.from_dict({"intents": ["greet"]})
+    store = EnvironmentSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"), domain=domain)
+    tracker = _conversation(domain)
+    asyncio.run(store.save(tracker))
+    tracker.update(UserUttered("never saved", {"name": "greet"}))
+    restored = asyncio.run(store.retrieve("conv-cache"))
+    assert restored is not tracker and "never saved" not in [e.as_dict().get("text") for e in restored.events]
