@@ -53,7 +53,7 @@ stories: train ## Conversation tests (tests/stories), failing on any wrong predi
 
 nlu-eval: train ## NLU evaluation on the held-out set; fails below the macro-F1 threshold
 	$(RASA) test nlu --nlu tests/nlu_heldout --model $(MODEL) --out results/nlu --no-plot
-	$(PY) scripts/check_nlu_report.py results/nlu/intent_report.json --min-macro-f1 0.90
+	$(PY) scripts/check_nlu_report.py results/nlu/intent_report.json --min-macro-f1 0.95
 	$(PY) scripts/guard_report.py
 
 e2e: train ## End-to-end tests against the real servers on spare ports
