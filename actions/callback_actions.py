@@ -6,7 +6,6 @@ actions/handoff.py in one transaction, and the outbox worker delivers it.
 
 from __future__ import annotations
 
-import logging
 from typing import List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -15,11 +14,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import callback_flow as flow
-from actions import handoff, intake_store
+from actions import handoff
 from actions import practice_profile as pp
 from actions.faq import answer_faq
+from actions.intake_actions import store_or_log
 
-logger = logging.getLogger(__name__)
 FORM = "callback_form"
 MAX_FAILURES = 3
 RESET = [SlotSet("callback_phone", None), SlotSet("callback_time", None),
@@ -114,13 +113,9 @@ class ActionSubmitCallback(Action):
             return RESET
         during_hours = tracker.get_slot("callback_during_hours") is not False
         preferred_time = None if during_hours else tracker.get_slot("callback_time")
-        try:
-            intake_store.ensure_migrated()
-            handoff.queue_callback_request(tracker.sender_id, phone, preferred_time,
-                                           tracker.get_slot("full_name"), during_hours)
-        except Exception as error:  # noqa: BLE001 - say so, and give the phone number instead
-            logger.error("Callback request NOT queued (%s): conversation=%s", type(error).__name__,
-                         tracker.sender_id)
+        queued = store_or_log(handoff.queue_callback_request, tracker.sender_id, phone, preferred_time,
+                              tracker.get_slot("full_name"), during_hours)
+        if queued is None:  # logged without PHI; say so, and give the phone number instead
             dispatcher.utter_message(text=flow.not_sent(profile), buttons=buttons)
             return RESET
         dispatcher.utter_message(text=flow.confirmation(profile, during_hours, phone, preferred_time),

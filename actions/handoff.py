@@ -22,12 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions import handoff_summary, intake_store, outbox
-from actions.intake_store import Intake
+from actions.intake_store import CONTACT_FIELDS, Intake
 
 logger = logging.getLogger(__name__)
 
 EMAIL_TO_ENV = "STAFF_EMAIL_TO"
-CONTACT_FIELDS = ("name", "email", "phone")
 CATEGORY_LABELS = {
     "self_harm": "possible risk of suicide or self-harm",
     "harm_others": "possible risk of harming someone else",
@@ -102,7 +101,7 @@ def queue_crisis_alert(conversation_id: str, category: str, trigger: str,
                     contact[field] = stored
             if intake.priority != "urgent":
                 intake.priority = "urgent"
-                intake_store._audit(session, intake.id, "assistant", "priority:urgent")
+                intake_store.audit(session, intake.id, "assistant", "priority:urgent")
         label = CATEGORY_LABELS.get(category, category)
         known = ", ".join(f"{field} {value}" for field, value in contact.items()) or "no contact details given"
         payload = {

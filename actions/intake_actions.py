@@ -29,13 +29,13 @@ STORE_FIELDS = {"full_name": "name"}
 SLOT_FOR_FIELD = {field: slot for slot, field in STORE_FIELDS.items()}
 
 
-def _store(operation, *args, **kwargs) -> Any:
+def store_or_log(operation, *args, **kwargs) -> Any:
     """Runs one storage call; on failure logs it without PHI and returns None."""
     try:
         intake_store.ensure_migrated()
         return operation(*args, **kwargs)
     except Exception as error:  # noqa: BLE001 - the conversation must go on
-        logger.error("Intake storage failed in %s: %s", operation.__name__, type(error).__name__)
+        logger.error("Storage failed in %s: %s", operation.__name__, type(error).__name__)
         return None
 
 
@@ -103,10 +103,10 @@ class ValidateIntakeForm(FormValidationAction):
     def _save(slot: str, value: Any, tracker: Tracker) -> None:
         if slot == "intake_consent":
             if value is True:
-                _store(intake_store.start_or_resume_intake, tracker.sender_id)
+                store_or_log(intake_store.start_or_resume_intake, tracker.sender_id)
             return  # a refusal is not stored: nothing is collected without consent
         if slot != "review_confirmed":
-            _store(intake_store.save_answer, tracker.sender_id, STORE_FIELDS.get(slot, slot), value)
+            store_or_log(intake_store.save_answer, tracker.sender_id, STORE_FIELDS.get(slot, slot), value)
 
 
 def _make_ask_action(slot: str) -> type:
@@ -134,9 +134,9 @@ RESET_INTAKE = [SlotSet(slot, None) for slot in flow.ALL_SLOTS] + [
 def pause_events(tracker: Tracker) -> List[EventType]:
     """Stops the form and marks the stored intake paused; the answers stay for later."""
     if tracker.get_slot("intake_consent") is True:
-        intake = _store(intake_store.start_or_resume_intake, tracker.sender_id)
+        intake = store_or_log(intake_store.start_or_resume_intake, tracker.sender_id)
         if intake is not None and intake.status != "paused":
-            _store(intake_store.set_status, intake.id, "paused", "assistant")
+            store_or_log(intake_store.set_status, intake.id, "paused", "assistant")
     return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
@@ -168,15 +168,15 @@ class ActionResumeIntake(Action):
             domain: DomainDict) -> List[EventType]:
         events: List[EventType] = []
         if tracker.get_slot("intake_consent") is not True:
-            saved = _store(intake_store.get_answers, tracker.sender_id) or {}
+            saved = store_or_log(intake_store.get_answers, tracker.sender_id) or {}
             if saved:
                 restored = {SLOT_FOR_FIELD.get(field, field): value for field, value in saved.items()}
                 events = [SlotSet("intake_consent", True)] + [
                     SlotSet(slot, value) for slot, value in restored.items() if slot in flow.ALL_SLOTS]
         if tracker.get_slot("intake_consent") is True or events:
-            intake = _store(intake_store.start_or_resume_intake, tracker.sender_id)
+            intake = store_or_log(intake_store.start_or_resume_intake, tracker.sender_id)
             if intake is not None and intake.status == "paused":
-                _store(intake_store.set_status, intake.id, "in_progress", "assistant")
+                store_or_log(intake_store.set_status, intake.id, "in_progress", "assistant")
             dispatcher.utter_message(text="Welcome back. Let's continue where we left off.")
         return events
 
@@ -207,9 +207,9 @@ class ActionFinishIntake(Action):
 
     @staticmethod
     def _not_eligible(dispatcher, tracker, slots, profile) -> List[EventType]:
-        intake = _store(intake_store.start_or_resume_intake, tracker.sender_id)
+        intake = store_or_log(intake_store.start_or_resume_intake, tracker.sender_id)
         if intake is not None:
-            _store(intake_store.set_status, intake.id, "ineligible", "assistant")
+            store_or_log(intake_store.set_status, intake.id, "ineligible", "assistant")
         if slots.get("adult") is not True:
             text = ("Thank you for telling me. Our clinicians only work with adults (18 and older), so we "
                     "can't continue the intake. A parent or guardian, your doctor or a school counselor can "
@@ -238,7 +238,7 @@ class ActionFinishIntake(Action):
     def _submit(dispatcher, tracker, slots, profile) -> List[EventType]:
         crisis = bool(slots.get("safety_pause_done"))
         # Submitting also queues the staff summary, in the same transaction (actions/handoff.py).
-        result = _store(handoff.submit_intake, tracker.sender_id, flow.scores(slots, profile, crisis), profile)
+        result = store_or_log(handoff.submit_intake, tracker.sender_id, flow.scores(slots, profile, crisis), profile)
         method = {"phone": "phone", "text": "text message", "email": "e-mail"}.get(
             slots.get("preferred_contact_method"), "phone or e-mail")
         if result is None:
@@ -259,8 +259,8 @@ class ActionFinishIntake(Action):
 
 def known_contact(tracker: Tracker) -> Dict[str, Any]:
     """The contact details this conversation has given so far, for an urgent alert."""
-    return {field: tracker.get_slot(slot) for field, slot in (("name", "full_name"), ("email", "email"),
-                                                            ("phone", "phone")) if tracker.get_slot(slot)}
+    slots = ("full_name", "email", "phone")
+    return {STORE_FIELDS.get(slot, slot): tracker.get_slot(slot) for slot in slots if tracker.get_slot(slot)}
 
 
 def is_intake_active(tracker: Tracker) -> bool:

@@ -352,7 +352,7 @@ def ensure_migrated(url: Optional[str] = None) -> None:
 
 # --- API for the chat actions and staff tools -------------------------------------------------
 
-def _audit(session: Session, intake_id: Optional[str], actor: str, action: str) -> None:
+def audit(session: Session, intake_id: Optional[str], actor: str, action: str) -> None:
     if not ACTOR_PATTERN.fullmatch(actor):
         raise ValueError("actor must be 1-64 characters of letters, digits and _.:@-")
     session.add(AuditEvent(intake_id=intake_id, actor=actor, action=action))
@@ -374,7 +374,7 @@ def _start_or_resume(session: Session, conversation_id: str) -> Intake:
         intake = Intake(id=str(uuid.uuid4()), conversation_id=conversation_id, answers={})
         session.add(intake)
         session.flush()
-        _audit(session, intake.id, "assistant", "created")
+        audit(session, intake.id, "assistant", "created")
     return intake
 
 
@@ -398,7 +398,7 @@ def save_answer(conversation_id: str, field: str, value: Any) -> Intake:
         if field in CONTACT_FIELDS:
             setattr(intake, field, None if value is None else str(value))
         intake.updated_at = utcnow()
-        _audit(session, intake.id, "assistant", f"answer_saved:{field}")
+        audit(session, intake.id, "assistant", f"answer_saved:{field}")
         return intake
 
 
@@ -421,7 +421,7 @@ def set_status(intake_id: str, status: str, actor: str) -> Intake:
         if status == "submitted" and intake.submitted_at is None:
             intake.submitted_at = utcnow()
         intake.updated_at = utcnow()
-        _audit(session, intake.id, actor, f"status:{status}")
+        audit(session, intake.id, actor, f"status:{status}")
         return intake
 
 
@@ -461,7 +461,7 @@ def submit_intake(conversation_id: str, scores: Mapping[str, Any],
             intake.priority = scores["priority"]
         intake.status = "submitted"
         intake.submitted_at = intake.updated_at = utcnow()
-        _audit(session, intake.id, "assistant", "submitted")
+        audit(session, intake.id, "assistant", "submitted")
         if on_submit is not None:
             session.flush()
             on_submit(session, intake)
@@ -500,7 +500,7 @@ def purge_older_than(days: int, actor: str = "system:retention") -> int:
         outbox = Base.metadata.tables.get("outbox")  # defined by actions.outbox, which imports this module
         if outbox is not None:
             session.execute(delete(outbox).where(outbox.c.created_at < cutoff, outbox.c.status != "pending"))
-        _audit(session, None, actor, f"purged:{len(old_ids)}")
+        audit(session, None, actor, f"purged:{len(old_ids)}")
         return len(old_ids)
 
 

@@ -38,7 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions import handoff, handoff_summary, intake_store, outbox
-from actions.intake_store import AuditEvent, Intake
+from actions.intake_store import Intake
 from actions.outbox import OutboxMessage
 from actions.practice_profile import current_profile
 
@@ -117,6 +117,10 @@ def fhir_bundle(resources: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
             "entry": [{"resource": resource} for resource in resources]}
 
 
+def priority_label(priority: str) -> str:
+    return priority.upper() if priority == "urgent" else priority
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
@@ -136,10 +140,6 @@ def resolve(session: Session, column, ref: str, what: str) -> str:
         shown = ", ".join(match[:len(prefix) + 4] for match in matches)
         raise ValueError(f"{prefix} matches more than one {what} ({shown}): give more characters")
     return matches[0]
-
-
-def audit(session: Session, intake_id: str, actor: str, action: str) -> None:
-    session.add(AuditEvent(intake_id=intake_id, actor=actor, action=action))
 
 
 def intake_filters(args: argparse.Namespace, tz: ZoneInfo) -> List[Any]:
@@ -188,7 +188,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(table(
             ("ID", "CREATED", "SUBMITTED", "STATUS", "PRIORITY", "PHQ-9", "GAD-7", "ROUTING", "NAME"),
             [(row.id[:SHORT_ID], when(row.created_at, tz), when(row.submitted_at, tz), row.status,
-              row.priority.upper() if row.priority == "urgent" else row.priority, cell(row.phq9_total),
+              priority_label(row.priority), cell(row.phq9_total),
               cell(row.gad7_total), cell(row.routing), cell(row.name, NAME_WIDTH)) for row in rows]))
     return 0
 
@@ -199,7 +199,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     with intake_store.session_scope() as session:
         intake = session.get(Intake, resolve(session, Intake.id, args.id, "intake"))
         summary = handoff.summary_of(intake, profile)
-        audit(session, intake.id, actor, "viewed")
+        intake_store.audit(session, intake.id, actor, "viewed")
     if args.format == "json":
         print(handoff_summary.render_json(summary))
     else:
@@ -225,7 +225,7 @@ def cmd_export_csv(args: argparse.Namespace) -> int:
         intakes = session.execute(query).scalars().all()
         rows = [handoff_summary.csv_row(handoff.summary_of(intake, profile), args.free_text) for intake in intakes]
         for intake in intakes:
-            audit(session, intake.id, actor, "exported:csv")
+            intake_store.audit(session, intake.id, actor, "exported:csv")
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
@@ -252,7 +252,7 @@ def cmd_export_fhir(args: argparse.Namespace) -> int:
             if not resources:
                 raise ValueError("; ".join(problems))
             document = fhir_bundle(resources)
-        audit(session, intake.id, actor, "exported:fhir")
+        intake_store.audit(session, intake.id, actor, "exported:fhir")
     for problem in problems:
         print(f"staff: {problem}; the bundle leaves it out", file=sys.stderr)
     emit(json.dumps(document, ensure_ascii=False, indent=2) + "\n", args.out, "the FHIR export")
@@ -302,7 +302,7 @@ def cmd_notifications(args: argparse.Namespace) -> int:
     if rows:
         print(table(
             ("ID", "TYPE", "PRIORITY", "CHANNEL", "STATUS", "ATTEMPTS", "LAST ERROR", "CREATED", "DELIVERED"),
-            [(row.id[:SHORT_ID], row.type, row.priority.upper() if row.priority == "urgent" else row.priority,
+            [(row.id[:SHORT_ID], row.type, priority_label(row.priority),
               row.channel, row.status, str(row.attempts), cell(row.last_error, 40), when(row.created_at, tz),
               when(row.delivered_at, tz)) for row in rows]))
     return 0
@@ -316,7 +316,7 @@ def cmd_notification(args: argparse.Namespace) -> int:
         intake_id = payload.get("intake_id")
         # Its text may repeat an intake's PHI: the intake's audit trail records the reading when it still exists.
         if intake_id and session.get(Intake, intake_id) is not None:
-            audit(session, intake_id, actor, "viewed:notification")
+            intake_store.audit(session, intake_id, actor, "viewed:notification")
     attempts = f"{plural(message.attempts, 'attempt')}" + (f", last error: {message.last_error}"
                                                           if message.last_error else "")
     print("\n".join([

@@ -1,0 +1,22 @@
+"""scripts/run_all.py starts the outbox worker beside the servers unless told another machine runs it."""
+
+import importlib.util
+
+from tests.e2e_servers import ROOT
+
+spec = importlib.util.spec_from_file_location("run_all", ROOT / "scripts" / "run_all.py")
+run_all = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(run_all)
+ENV = {"ACTION_SERVER_PORT": "5055", "RASA_PORT": "5005", "SITE_ORIGIN": "http://localhost:8080",
+       "RASA_INTERFACE": "127.0.0.1", "RASA_API_TOKEN": "t", "WEB_PORT": ""}
+
+
+def test_the_outbox_worker_runs_by_default(monkeypatch):
+    monkeypatch.setenv("RASA_API_TOKEN", "t")
+    assert run_all.commands(ENV)["outbox"][-2:] == ["-m", "actions.outbox_worker"]
+
+
+def test_outbox_worker_off_leaves_delivery_to_another_machine(monkeypatch):
+    monkeypatch.setenv("RASA_API_TOKEN", "t")
+    assert "outbox" not in run_all.commands(dict(ENV, OUTBOX_WORKER="off"))
+    assert {"actions", "rasa"} <= set(run_all.commands(dict(ENV, OUTBOX_WORKER="off")))
