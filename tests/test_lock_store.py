@@ -1,0 +1,175 @@
+"""The conversation lock (components/lock_store.py) against the real Redis on 127.0.0.1:6379.
+
+Several Rasa servers answer one visitor only if each conversation's messages are handled one at
+a time, in the order they arrived, and none is dropped. Rasa's own RedisLockStore dropped a
+message of a burst sent to two servers (CI, tests/test_e2e_scale_out.py); these tests drive the
+replacement the way Rasa does (`async with store.lock(conversation_id)`) from several
+independent Redis clients at once.
+"""
+
+import asyncio
+import os
+import threading
+import time
+import uuid
+
+import pytest
+import redis
+from rasa.core.lock_store import InMemoryLockStore, LockError, LockStore
+from rasa.core.utils import read_endpoints_from_path
+
+from components.lock_store import AtomicRedisLockStore, EnvironmentLockStore
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def prefix():
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis is not reachable at 127.0.0.1:6379 ({error}); .ci/run starts it")
+    prefix = f"test{uuid.uuid4().hex[:10]}"
+    yield prefix
+    client = redis.Redis(host="127.0.0.1", port=6379, db=1)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+def server(prefix):
+    """One 'server': its own store object with its own Redis connections."""
+    return AtomicRedisLockStore(host="127.0.0.1", port=6379, db=1, key_prefix=prefix)
+
+
+def run_burst(stores, conversation_id, messages_per_store, hold_seconds=0.005):
+    """Every store handles `messages_per_store` messages of one conversation, all at once (one
+    thread and event loop per store, many tasks per loop). Returns the log of (ticket, event)
+    and the highest number of messages ever inside the lock together."""
+    log, inside, most_inside, guard = [], [0], [0], threading.Lock()
+    errors = []
+
+    async def handle(store):
+        async with store.lock(conversation_id, wait_time_in_seconds=0.002) as lock:
+            with guard:
+                inside[0] += 1
+                most_inside[0] = max(most_inside[0], inside[0])
+                log.append(lock.now_serving)
+            await asyncio.sleep(hold_seconds)  # the message being processed
+            with guard:
+                inside[0] -= 1
+
+    def serve(store):
+        async def all_messages():
+            results = await asyncio.gather(*(handle(store) for _ in range(messages_per_store)),
+                                           return_exceptions=True)
+            errors.extend(result for result in results if isinstance(result, BaseException))
+        asyncio.run(all_messages())
+
+    threads = [threading.Thread(target=serve, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return log, most_inside[0], errors
+
+
+def test_a_burst_across_servers_is_handled_one_message_at_a_time_and_none_is_lost(prefix):
+    stores = [server(prefix) for _ in range(4)]
+    log, most_inside, errors = run_burst(stores, "burst", messages_per_store=10)
+    assert errors == []
+    assert len(log) == 40                      # every message was handled
+    assert most_inside == 1                    # never two at once
+    assert log == sorted(log) and len(set(log)) == 40  # in ticket order, each ticket once
+
+
+def test_conversations_do_not_wait_for_each_other(prefix):
+    store = server(prefix)
+    order = []
+
+    async def slow_then_fast():
+        async def hold(conversation_id, seconds):
+            async with store.lock(conversation_id, wait_time_in_seconds=0.01):
+                await asyncio.sleep(seconds)
+                order.append(conversation_id)
+        await asyncio.gather(hold("slow", 0.5), hold("fast", 0.01))
+
+    asyncio.run(slow_then_fast())
+    assert order == ["fast", "slow"]
+
+
+def test_a_crashed_holder_blocks_the_conversation_only_until_its_ticket_expires(prefix):
+    crashed, other = server(prefix), server(prefix)
+    crashed.issue_ticket("c1", lock_lifetime=0.5)  # took a ticket, then the server died
+
+    async def next_message():
+        started = time.monotonic()
+        async with other.lock("c1", lock_lifetime=5, wait_time_in_seconds=0.02):
+            return time.monotonic() - started
+
+    waited = asyncio.run(next_message())
+    assert 0.3 < waited < 3
+
+
+def test_finishing_leaves_nothing_behind_but_an_expiring_counter(prefix):
+    store = server(prefix)
+
+    async def one_message():
+        async with store.lock("c2", lock_lifetime=5, wait_time_in_seconds=0.01):
+            pass
+
+    asyncio.run(one_message())
+    asyncio.run(one_message())
+    assert store.get_lock("c2") is None
+    client = redis.Redis(host="127.0.0.1", port=6379, db=1)
+    keys = [key.decode() for key in client.scan_iter(f"{prefix}:*")]
+    assert keys == [f"{prefix}:ticketlock:c2:last_issued"]
+    assert 0 < client.pttl(keys[0]) <= (5 + 60) * 1000
+    assert int(client.get(keys[0])) == 2  # numbers keep rising while the counter lives
+
+
+def test_redis_down_is_a_lock_error_which_rasa_answers_instead_of_hanging():
+    store = AtomicRedisLockStore(host="127.0.0.1", port=1, db=1, key_prefix="x", socket_timeout=1)
+    with pytest.raises(LockError):
+        store.issue_ticket("c3")
+
+
+def test_a_key_prefix_with_punctuation_is_refused_at_start():
+    with pytest.raises(ValueError, match="letters and digits"):
+        AtomicRedisLockStore(host="127.0.0.1", key_prefix="clinic:prod")
+
+
+def endpoints(monkeypatch, **variables):
+    defaults = {"ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook", "TRACKER_STORE_DIALECT": "sqlite",
+                "TRACKER_STORE_HOST": "", "TRACKER_STORE_PORT": "", "TRACKER_STORE_DB": "var/t.db",
+                "TRACKER_STORE_USERNAME": "", "TRACKER_STORE_PASSWORD": "", "LOCK_STORE_TYPE": "in_memory",
+                "LOCK_STORE_HOST": "127.0.0.1", "LOCK_STORE_PORT": "6379", "LOCK_STORE_DB": "1",
+                "LOCK_STORE_PASSWORD": "", "LOCK_STORE_KEY_PREFIX": "clinic"}
+    for name, value in dict(defaults, **variables).items():
+        monkeypatch.setenv(name, value)
+    return LockStore.create(read_endpoints_from_path(os.path.join(ROOT, "endpoints.yml")).lock_store)
+
+
+def test_endpoints_yml_gives_one_server_an_in_memory_lock(monkeypatch):
+    monkeypatch.delenv("SANIC_WORKERS", raising=False)
+    store = endpoints(monkeypatch)
+    assert isinstance(store, EnvironmentLockStore) and isinstance(store.store, InMemoryLockStore)
+
+
+def test_endpoints_yml_gives_several_servers_the_atomic_redis_lock(monkeypatch, prefix):
+    store = endpoints(monkeypatch, LOCK_STORE_TYPE="redis", LOCK_STORE_KEY_PREFIX=prefix)
+    assert isinstance(store.store, AtomicRedisLockStore)
+    log, most_inside, errors = run_burst([store, endpoints(monkeypatch, LOCK_STORE_TYPE="redis",
+                                                           LOCK_STORE_KEY_PREFIX=prefix)], "c4", 5)
+    assert (len(log), most_inside, errors) == (10, 1, [])
+
+
+def test_several_sanic_workers_with_in_memory_locks_refuse_to_start(monkeypatch):
+    # Rasa would accept them (it trusts any custom lock store) and mix up messages between workers.
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    with pytest.raises(ValueError, match="LOCK_STORE_TYPE=redis"):
+        endpoints(monkeypatch)
+
+
+def test_an_unknown_lock_store_type_is_named_in_the_error(monkeypatch):
+    with pytest.raises(ValueError, match="in_memory or redis, not 'memcached'"):
+        endpoints(monkeypatch, LOCK_STORE_TYPE="memcached")
