@@ -7,13 +7,18 @@ arrives as an empty string, and SQLite refuses a URL with a port or user name in
 
 from __future__ import annotations
 
+import itertools
+import json
 import threading
 from collections import OrderedDict
 from typing import Any, Optional, Text, Tuple
 
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import event, func, select
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.pool import QueuePool
 
 # Conversations whose last saved tracker this process keeps (a few MB for long ones).
 TRACKER_CACHE_SIZE = 1000
@@ -47,13 +52,25 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
             login_db=_blank_to_none(login_db), **kwargs,
         )
         if dialect == "sqlite":
+            # SQLAlchemy 1.4 opens and closes a SQLite file connection for every session (NullPool):
+            # three sessions per message. A small pool keeps them open (SQLAlchemy 2.0's default);
+            # Rasa uses them from its event-loop thread only.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = create_engine(url, poolclass=QueuePool, pool_size=5, max_overflow=5,
+                                        connect_args={"check_same_thread": False})
+            self.sessionmaker.configure(bind=self.engine)
             # Write-ahead log, synced at checkpoints: a message no longer waits ~5 ms for fsync
             # while holding the server (bench: 25.5 -> 32.7 msg/s). A power cut may lose the
             # last conversation writes, never corrupt the file; production uses PostgreSQL.
             event.listen(self.engine, "connect", _sqlite_pragmas)
             with self.engine.connect() as connection:  # WAL is a property of the file: set it now
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-        self._saved: "OrderedDict[Text, Tuple[int, int, DialogueStateTracker]]" = OrderedDict()
+        # sender -> (last event id in the database, number of events, tracker object): trackers
+        # saved by this process, waiting to be handed back, and trackers handed back, waiting
+        # to be saved (their new events are the ones after that number).
+        self._saved: "OrderedDict[Text, Tuple[Optional[int], int, DialogueStateTracker]]" = OrderedDict()
+        self._handed_out: "OrderedDict[Text, Tuple[Optional[int], int, DialogueStateTracker]]" = OrderedDict()
         self._saved_lock = threading.Lock()
 
     def _last_event_id(self, sender_id: Text) -> Optional[int]:
@@ -67,17 +84,60 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
         if saved is not None:
             last_id, length, tracker = saved
             if len(tracker.events) == length and self._last_event_id(sender_id) == last_id:
+                self._remember(self._handed_out, sender_id, saved)
                 return tracker
         return await super().retrieve(sender_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await super().save(tracker)
-        last_id = self._last_event_id(tracker.sender_id)
+        """Store the tracker's new events.
+
+        Rasa's save counts the conversation's stored events (a query over all of them) to find
+        the new ones. For a tracker this process saved or handed back, the new events are those
+        after the count it had then, provided the database still ends with the event this process
+        stored last; otherwise Rasa's save runs as before."""
         with self._saved_lock:
-            self._saved[tracker.sender_id] = (last_id, len(tracker.events), tracker)
-            self._saved.move_to_end(tracker.sender_id)
-            while len(self._saved) > TRACKER_CACHE_SIZE:
-                self._saved.popitem(last=False)
+            known = self._handed_out.pop(tracker.sender_id, None) or self._saved.get(tracker.sender_id)
+        last_id = None
+        if (known is not None and known[2] is tracker and len(tracker.events) >= known[1]
+                and tracker.events.maxlen is None):  # a capped history drops old events
+            await self.stream_events(tracker)
+            last_id = self._append_new_events(tracker, expected_last_id=known[0], stored=known[1])
+        if last_id is None:
+            await super().save(tracker)
+            last_id = self._last_event_id(tracker.sender_id)
+        self._remember(self._saved, tracker.sender_id, (last_id, len(tracker.events), tracker))
+
+    def _append_new_events(self, tracker: DialogueStateTracker, expected_last_id: Optional[int],
+                           stored: int) -> Optional[int]:
+        """Insert the events after the first `stored`; the new last event id, or None (nothing
+        written) when the database does not end with `expected_last_id`."""
+        with self.session_scope() as session:
+            current = session.execute(select(func.max(self.SQLEvent.id))
+                                      .where(self.SQLEvent.sender_id == tracker.sender_id)).scalar()
+            if current != expected_last_id:
+                return None
+            rows = [self._row(tracker.sender_id, event)
+                    for event in itertools.islice(tracker.events, stored, None)]
+            session.add_all(rows)
+            session.flush()
+            last_id = rows[-1].id if rows else current
+            session.commit()
+            return last_id
+
+    def _row(self, sender_id: Text, event: Event) -> Any:
+        """One event as Rasa's SQLTrackerStore.save stores it."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"), data=json.dumps(data))
+
+    def _remember(self, cache: OrderedDict, sender_id: Text, entry: Tuple) -> None:
+        with self._saved_lock:
+            cache[sender_id] = entry
+            cache.move_to_end(sender_id)
+            while len(cache) > TRACKER_CACHE_SIZE:
+                cache.popitem(last=False)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -111,3 +111,109 @@ def test_a_tracker_changed_but_not_saved_is_not_handed_back(tmp_path):
     tracker.update(UserUttered("never saved", {"name": "greet"}))
     restored = asyncio.run(store.retrieve("conv-cache"))
     assert restored is not tracker and "never saved" not in [e.as_dict().get("text") for e in restored.events]
+
+
+def _stored_texts(path, sender="conv-cache"):
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,)).fetchall()
+    return [__import__("json").loads(data).get("text") for (data,) in rows]
+
+
+def test_saving_again_stores_only_the_new_events_each_once(tmp_path):
+    domain = Domain.from_dict({"intents": ["greet"]})
+    store = EnvironmentSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"), domain=domain)
+    tracker = _conversation(domain)
+    asyncio.run(store.save(tracker))
+    asyncio.run(store.save(tracker))  # nothing new: nothing stored twice
+    handed = asyncio.run(store.retrieve("conv-cache"))
+    handed.update(UserUttered("first", {"name": "greet"}))
+    asyncio.run(store.save(handed))
+    handed.update(UserUttered("second", {"name": "greet"}))
+    asyncio.run(store.save(handed))
+    assert _stored_texts(tmp_path / "t.db") == [None, "hi", "first", "second"]
+
+
+def test_a_tracker_saved_after_another_server_wrote_falls_back_to_rasas_own_save(tmp_path):
+    domain = Domain.from_dict({"intents": ["greet"]})
+    server_a = EnvironmentSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"), domain=domain)
+    server_b = EnvironmentSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"), domain=domain)
+    tracker = _conversation(domain)
+    asyncio.run(server_a.save(tracker))
+    on_b = asyncio.run(server_b.retrieve("conv-cache"))
+    on_b.update(UserUttered("on b", {"name": "greet"}))
+    asyncio.run(server_b.save(on_b))
+    # Server A still holds its object without B's event (no lock store in this test): its save
+    # must not trust its own count, and Rasa's save counts what is stored instead.
+    tracker.update(UserUttered("on a", {"name": "greet"}))
+    tracker.update(UserUttered("on a again", {"name": "greet"}))
+    asyncio.run(server_a.save(tracker))
+    assert _stored_texts(tmp_path / "t.db") == [None, "hi", "on b", "on a again"]
+
+
+def test_sqlite_connections_are_kept_open_between_messages(tmp_path):
+    domain = Domain.from_dict({"intents": ["greet"]})
+    store = EnvironmentSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"), domain=domain)
+    opened = []
+    from sqlalchemy import event as sa_event
+
+    sa_event.listen(store.engine, "connect", lambda *_: opened.append(1))
+    tracker = _conversation(domain)
+    for text in ("one", "two", "three"):
+        tracker.update(UserUttered(text, {"name": "greet"}))
+        asyncio.run(store.save(tracker))
+        tracker = asyncio.run(store.retrieve("conv-cache"))
+    assert len(opened) <= 1
+
+
+def _three_turns(domain):
+    tracker = DialogueStateTracker("conv-turns", domain.slots)
+    for event in (ActionExecuted("action_session_start"), ActionExecuted("action_listen"),
+                  UserUttered("hi", {"name": "greet"}), ActionExecuted("utter_greet"),
+                  ActionExecuted("action_listen"), UserUttered("my number is 555-234-9876", {"name": "greet"}),
+                  SlotSet("phone", "(555) 234-9876"), ActionExecuted("action_listen"),
+                  UserUttered("what are your hours", {"name": "greet"}), SlotSet("phone", "(555) 234-0000")):
+        tracker.update(event)
+    return tracker
+
+
+def test_the_action_server_gets_the_current_turn_and_the_whole_state(monkeypatch):
+    from components.rasa_speedups import current_turn
+
+    monkeypatch.delenv("ACTION_TRACKER_EVENTS", raising=False)
+    domain = Domain.from_dict({"intents": ["greet"], "actions": ["action_x"], "slots": {"phone": {
+        "type": "any", "mappings": [{"type": "custom"}]}}})
+    tracker = _three_turns(domain)
+    assert [e.as_dict().get("text") or e.as_dict().get("name") for e in current_turn(tracker.events)] == [
+        "action_listen", "what are your hours", "phone"]
+    payload = remote_action()._action_call_format(tracker, domain)
+    state = payload["tracker"]
+    assert [e["event"] for e in state["events"]] == ["action", "user", "slot"]
+    # everything else the action may read is the whole conversation's, as Rasa sends it
+    assert state["slots"]["phone"] == "(555) 234-0000"
+    assert state["latest_message"]["text"] == "what are your hours"
+    assert state["latest_action_name"] == "action_listen" and payload["next_action"] == "action_x"
+    assert payload["domain"]["slots"]["phone"]["type"] == "any"
+    monkeypatch.setenv("ACTION_TRACKER_EVENTS", "all")
+    everything = remote_action()._action_call_format(tracker, domain)["tracker"]["events"]
+    assert len(everything) == len(tracker.events)
+
+
+def test_a_conversation_before_its_first_message_is_sent_whole():
+    from components.rasa_speedups import current_turn
+
+    events = [ActionExecuted("action_session_start"), ActionExecuted("action_listen")]
+    assert current_turn(events) == events
+
+
+def test_action_calls_are_encoded_as_the_standard_library_would_read_them():
+    import json
+
+    from components.rasa_speedups import encode_json
+
+    value = {"text": "Ça va? \u2028 \"quoted\"", "confidence": np.float32(0.5), "n": np.int64(3),
+             "nested": [{"a": None, "b": True}], 7: "non-string key"}
+    assert json.loads(encode_json(value)) == {"text": "Ça va? \u2028 \"quoted\"", "confidence": 0.5,
+                                              "n": 3, "nested": [{"a": None, "b": True}], "7": "non-string key"}
+    assert json.loads(encode_json({"big": 2 ** 70})) == {"big": 2 ** 70}  # orjson refuses: json encodes
