@@ -47,6 +47,10 @@ validate: install ## Check the training data and domain for errors and warnings
 unit: install ## Unit tests: pure logic and actions (no servers)
 	$(PY) -m pytest -q -m "not e2e and not browser" $(or $(TESTS),tests)
 
+# Conversation, end-to-end and browser tests also check every cached dialogue state against Rasa's
+# own computation (components/dialogue_state_cache.py) and fail on any difference.
+stories e2e browser: export CLINIC_VERIFY_STATE_CACHE = 1
+
 stories: train ## Conversation tests (tests/stories), failing on any wrong prediction
 	$(RASA) test core --stories tests/stories --model $(MODEL) --out results/stories \
 		--fail-on-prediction-errors --no-plot
