@@ -1,9 +1,12 @@
 """Plug-ins loaded by the Rasa server: NLU pipeline components, the tracker store, the lock store,
-the socket.io channel, and measured speed-ups of Rasa itself, applied on import:
-rasa_speedups.py (action replies validated without rebuilding the schema validator) and
-dialogue_state_cache.py (dialogue states not rebuilt from every event before each prediction)."""
+the socket.io channel, and measured changes to Rasa itself, applied on import:
+rasa_speedups.py (action replies validated without rebuilding the schema validator; action calls
+encoded with orjson and carrying the current turn), dialogue_state_cache.py (dialogue states and
+tracker copies not rebuilt from every event) and fair_queue.py (messages answered in arrival
+order, a few at a time)."""
 
-from components import dialogue_state_cache, rasa_speedups
+from components import dialogue_state_cache, fair_queue, rasa_speedups
 
 rasa_speedups.apply()
 dialogue_state_cache.apply()
+fair_queue.apply()
