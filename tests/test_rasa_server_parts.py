@@ -217,3 +217,25 @@ def test_action_calls_are_encoded_as_the_standard_library_would_read_them():
     assert json.loads(encode_json(value)) == {"text": "Ça va? \u2028 \"quoted\"", "confidence": 0.5,
                                               "n": 3, "nested": [{"a": None, "b": True}], "7": "non-string key"}
     assert json.loads(encode_json({"big": 2 ** 70})) == {"big": 2 ** 70}  # orjson refuses: json encodes
+
+
+def test_the_classifiers_direct_features_give_scikit_learns_probabilities(tmp_path):
+    """process() computes the TF-IDF features itself; on the real training data and on odd input
+    the probabilities must be scikit-learn's own."""
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    data = TrainingDataImporter.load_from_dict(training_data_paths=["data/nlu"]).get_nlu_data()
+    storage, resource = LocalModelStorage(tmp_path), Resource("tfidf")
+    context = ExecutionContext(GraphSchema({}), "test")
+    trained = TfidfIntentClassifier.create({}, storage, resource, context)
+    trained.train(data)
+    loaded = TfidfIntentClassifier.load({}, storage, resource, context)
+    texts = [m.get("text") for m in data.intent_examples][::7] + [
+        "", "   ", "🙂🙂", "zzzz qqqq", "KETAMIN thrapy cost???", "I want to die", "x" * 5000,
+        "what are your hours\nand do you take insurance"]
+    for classifier in (trained, loaded):
+        ours = classifier.pipeline[-1].predict_proba(classifier._features.transform(texts))
+        assert np.allclose(ours, classifier.pipeline.predict_proba(texts), rtol=1e-9, atol=1e-12)
+        messages = classifier.process([Message({"text": text}) for text in texts])
+        expected = classifier.pipeline.classes_[classifier.pipeline.predict_proba(texts).argmax(axis=1)]
+        assert [m.get("intent")["name"] for m in messages] == list(expected)
