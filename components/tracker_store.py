@@ -11,7 +11,7 @@ import itertools
 import json
 import threading
 from collections import OrderedDict
-from typing import Any, Optional, Text, Tuple
+from typing import Any, Dict, Optional, Text, Tuple
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
@@ -118,19 +118,23 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
                 return None
             rows = [self._row(tracker.sender_id, event)
                     for event in itertools.islice(tracker.events, stored, None)]
-            session.add_all(rows)
-            session.flush()
-            last_id = rows[-1].id if rows else current
+            if not rows:
+                return current
+            # One executemany through SQLAlchemy Core: the ORM inserted row by row to learn
+            # each id, and only the last one is needed.
+            session.execute(self.SQLEvent.__table__.insert(), rows)
+            last_id = session.execute(select(func.max(self.SQLEvent.id))
+                                      .where(self.SQLEvent.sender_id == tracker.sender_id)).scalar()
             session.commit()
             return last_id
 
-    def _row(self, sender_id: Text, event: Event) -> Any:
+    @staticmethod
+    def _row(sender_id: Text, event: Event) -> Dict[Text, Any]:
         """One event as Rasa's SQLTrackerStore.save stores it."""
         data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            action_name=data.get("name"), data=json.dumps(data))
+        return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                "action_name": data.get("name"), "data": json.dumps(data)}
 
     def _remember(self, cache: OrderedDict, sender_id: Text, entry: Tuple) -> None:
         with self._saved_lock:
