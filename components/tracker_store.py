@@ -86,6 +86,11 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
             if len(tracker.events) == length and self._last_event_id(sender_id) == last_id:
                 self._remember(self._handed_out, sender_id, saved)
                 return tracker
+        if self._last_event_id(sender_id) is None:
+            # A new conversation (every visitor's first message): one indexed query instead of
+            # Rasa's events query, and its first save may append without counting.
+            self._remember(self._handed_out, sender_id, (None, 0, None))
+            return None
         return await super().retrieve(sender_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -98,7 +103,8 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
         with self._saved_lock:
             known = self._handed_out.pop(tracker.sender_id, None) or self._saved.get(tracker.sender_id)
         last_id = None
-        if (known is not None and known[2] is tracker and len(tracker.events) >= known[1]
+        if (known is not None and (known[2] is tracker or known[2] is None)  # None: a new conversation
+                and len(tracker.events) >= known[1]
                 and tracker.events.maxlen is None):  # a capped history drops old events
             await self.stream_events(tracker)
             last_id = self._append_new_events(tracker, expected_last_id=known[0], stored=known[1])
