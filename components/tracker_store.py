@@ -102,37 +102,38 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
         stored last; otherwise Rasa's save runs as before."""
         with self._saved_lock:
             known = self._handed_out.pop(tracker.sender_id, None) or self._saved.get(tracker.sender_id)
-        last_id = None
+        appended = False
         if (known is not None and (known[2] is tracker or known[2] is None)  # None: a new conversation
                 and len(tracker.events) >= known[1]
                 and tracker.events.maxlen is None):  # a capped history drops old events
             await self.stream_events(tracker)
-            last_id = self._append_new_events(tracker, expected_last_id=known[0], stored=known[1])
-        if last_id is None:
+            appended, last_id = self._append_new_events(tracker, expected_last_id=known[0], stored=known[1])
+        if not appended:
             await super().save(tracker)
             last_id = self._last_event_id(tracker.sender_id)
         self._remember(self._saved, tracker.sender_id, (last_id, len(tracker.events), tracker))
 
     def _append_new_events(self, tracker: DialogueStateTracker, expected_last_id: Optional[int],
-                           stored: int) -> Optional[int]:
-        """Insert the events after the first `stored`; the new last event id, or None (nothing
-        written) when the database does not end with `expected_last_id`."""
+                           stored: int) -> Tuple[bool, Optional[int]]:
+        """Insert the events after the first `stored`: (True, the last event id now), or
+        (False, None) with nothing written when the database does not end with
+        `expected_last_id`."""
         with self.session_scope() as session:
             current = session.execute(select(func.max(self.SQLEvent.id))
                                       .where(self.SQLEvent.sender_id == tracker.sender_id)).scalar()
             if current != expected_last_id:
-                return None
+                return False, None
             rows = [self._row(tracker.sender_id, event)
                     for event in itertools.islice(tracker.events, stored, None)]
             if not rows:
-                return current
+                return True, current
             # One executemany through SQLAlchemy Core: the ORM inserted row by row to learn
             # each id, and only the last one is needed.
             session.execute(self.SQLEvent.__table__.insert(), rows)
             last_id = session.execute(select(func.max(self.SQLEvent.id))
                                       .where(self.SQLEvent.sender_id == tracker.sender_id)).scalar()
             session.commit()
-            return last_id
+            return True, last_id
 
     @staticmethod
     def _row(sender_id: Text, event: Event) -> Dict[Text, Any]:

@@ -259,3 +259,20 @@ def test_a_new_conversation_is_stored_whole_once_and_a_competing_first_writer_wi
     late.update(UserUttered("new", {"name": "greet"}))
     asyncio.run(store.save(late))  # not appended blindly: Rasa's save counts what is stored
     assert _stored_texts(tmp_path / "t.db", "conv-2") == ["from the other server", "new"]
+
+
+def test_saving_a_conversation_with_no_events_yet_counts_nothing(tmp_path, monkeypatch):
+    # Rasa creates some trackers empty and saves them at once; that must not cost Rasa's count.
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    domain = Domain.from_dict({"intents": ["greet"]})
+    store = EnvironmentSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"), domain=domain)
+
+    async def rasas_save(*_):
+        raise AssertionError("Rasa's counting save ran")
+
+    monkeypatch.setattr(SQLTrackerStore, "save", rasas_save)
+    tracker = asyncio.run(store.get_or_create_tracker("conv-empty", append_action_listen=False))
+    tracker.update(UserUttered("hi", {"name": "greet"}))
+    asyncio.run(store.save(tracker))
+    assert _stored_texts(tmp_path / "t.db", "conv-empty") == ["hi"]
