@@ -32,7 +32,11 @@ import os
 from typing import Any, Deque, Dict, List, Text
 
 import aiohttp
-import orjson
+
+try:
+    import orjson
+except ImportError:  # an image built without it: the standard library encodes, more slowly
+    orjson = None
 import rasa
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
@@ -62,6 +66,8 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
 
 
 def encode_json(value: Any) -> str:
+    if orjson is None:
+        return json.dumps(value)
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
     except TypeError:

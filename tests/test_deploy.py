@@ -43,3 +43,10 @@ def test_env_example_sets_every_variable_the_endpoints_need():
     endpoints = "\n".join(line.split("#")[0] for line in (ROOT / "endpoints.yml").read_text().splitlines())
     needed = {word[2:-1] for word in endpoints.replace("\n", " ").split() if word.startswith("${")}
     assert needed and needed - set(env) == set()
+
+
+def test_the_rasa_image_installs_the_packages_our_components_import_beyond_rasa():
+    pins = {line.split("==")[0]: line for line in (ROOT / "requirements.txt").read_text().splitlines()
+            if "==" in line and not line.startswith("#")}
+    dockerfile = (DEPLOY / "docker/Dockerfile.rasa").read_text()
+    assert f"pip install --no-cache-dir {pins['orjson']}" in dockerfile

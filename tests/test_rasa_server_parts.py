@@ -276,3 +276,12 @@ def test_saving_a_conversation_with_no_events_yet_counts_nothing(tmp_path, monke
     tracker.update(UserUttered("hi", {"name": "greet"}))
     asyncio.run(store.save(tracker))
     assert _stored_texts(tmp_path / "t.db", "conv-empty") == ["hi"]
+
+
+def test_without_orjson_action_calls_are_still_encoded(monkeypatch):
+    import json
+
+    from components import rasa_speedups
+
+    monkeypatch.setattr(rasa_speedups, "orjson", None)
+    assert json.loads(rasa_speedups.encode_json({"text": "hi", "n": 1})) == {"text": "hi", "n": 1}
