@@ -25,6 +25,10 @@ LOCK_STORE_PORT ?= 6379
 LOCK_STORE_DB ?= 1
 LOCK_STORE_PASSWORD ?=
 LOCK_STORE_KEY_PREFIX ?= clinic
+# Messages one Rasa process answers at once (components/fair_queue.py); what of the conversation
+# the action server gets: turn or all (components/rasa_speedups.py).
+MESSAGE_CONCURRENCY ?= 2
+ACTION_TRACKER_EVENTS ?= turn
 PRACTICE_PROFILE ?= practice_profile.yml
 RASA_TELEMETRY_ENABLED ?= false
 SQLALCHEMY_SILENCE_UBER_WARNING ?= 1

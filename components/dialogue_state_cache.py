@@ -21,17 +21,18 @@ those), shared between states exactly as in Rasa's own list.
 
 RulePolicy then compares its rules with the conversation's states from the last one backwards,
 never further back than its longest rule, but gets (and formats, copies and JSON-encodes) all of
-them. While RulePolicy predicts in a conversation, it gets only its longest rule's length plus one: the same rules
-match, and when none does, the key it builds from the states still matches no rule. With
+them. While RulePolicy predicts in a conversation, it gets only its longest rule's length plus
+one: the same rules match, and when none does, the key it builds from the states still matches
+no rule. With
 CLINIC_VERIFY_STATE_CACHE=1 every RulePolicy answer is also computed from all states and compared.
 
-`DialogueStateTracker.copy` (before every action) replays all events into a new tracker too. Here a
-replayed twin of the tracker is kept up to date with the new events only, and each copy is a clone
-of the twin: what the replay would build, with its own events list, slots, active loop and
-latest action, and the same event objects (a replay shares those as well).
+`DialogueStateTracker.copy` (before every action) replays all events into a new tracker too.
+Here a replayed twin of the tracker is kept up to date with the new events only, and each copy
+is a clone of the twin: what the replay would build, with its own events list, slots, active
+loop and latest action, and the same event objects (a replay shares those as well).
 
 Set CLINIC_VERIFY_STATE_CACHE=1 and every call also runs Rasa's original code and raises if the
-results differ; `make stories` and `make e2e` run that way. Applied by components/__init__.py.
+results differ; `make stories`, `make e2e` and `make browser` run that way. Applied by components/__init__.py.
 """
 
 from __future__ import annotations
@@ -84,19 +85,40 @@ def _verifying() -> bool:
     return os.environ.get(VERIFY_VARIABLE, "") not in ("", "0")
 
 
-class _AppliedProgress:
-    """Rasa's applied-events walk, stopped after the first `count` events of `events`."""
+class _EventsRead:
+    """How far a walk over a tracker's events has read: their first `count`, while the tracker
+    keeps the same uncapped events list and its event number `count` is still the one read."""
 
-    __slots__ = ("events", "count", "last_event", "loop_names", "applied")
+    __slots__ = ("events", "count", "last_event")
 
     def __init__(self, events: Any) -> None:
         self.events, self.count, self.last_event = events, 0, None
-        self.loop_names: set = set()
-        self.applied: List[Event] = []
 
     def still_matches(self, events: Any) -> bool:
         return (self.events is events and events.maxlen is None and len(events) >= self.count
                 and (self.count == 0 or events[self.count - 1] is self.last_event))
+
+    def unread(self) -> List[Event]:
+        return list(self.events)[self.count:]
+
+    def read_all(self) -> None:
+        self.count = len(self.events)
+        self.last_event = self.events[-1] if self.count else None
+
+
+def _loop_names(events: Any) -> set:
+    return {event.name for event in events if isinstance(event, ActiveLoop) and event.name}
+
+
+class _AppliedProgress(_EventsRead):
+    """Rasa's applied-events walk so far, and the loop names it used."""
+
+    __slots__ = ("loop_names", "applied")
+
+    def __init__(self, events: Any) -> None:
+        super().__init__(events)
+        self.loop_names = _loop_names(events)
+        self.applied: List[Event] = []
 
 
 def _walk(tracker: DialogueStateTracker, events: List[Event], applied: List[Event],
@@ -121,17 +143,13 @@ def applied_events(self: DialogueStateTracker) -> List[Event]:
     """`DialogueStateTracker.applied_events`, continued from the previous call's result."""
     events = self.events
     progress: Optional[_AppliedProgress] = self.__dict__.get(_APPLIED)
-    new_events = list(events)[progress.count:] if progress and progress.still_matches(events) else None
-    new_names = {e.name for e in (new_events if new_events is not None else ()) if isinstance(e, ActiveLoop) and e.name}
-    if new_events is None or not new_names <= progress.loop_names:
-        progress = _AppliedProgress(events)
-        progress.loop_names = {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
-        new_events = list(events)
+    if (progress is None or not progress.still_matches(events)
+            or not _loop_names(progress.unread()) <= progress.loop_names):
+        progress = self.__dict__[_APPLIED] = _AppliedProgress(events)
     applied = list(progress.applied)  # the cached list stays as it was; callers own theirs
-    _walk(self, new_events, applied, progress.loop_names)
-    progress.applied, progress.count = applied, len(events)
-    progress.last_event = events[-1] if len(events) else None
-    self.__dict__[_APPLIED] = progress
+    _walk(self, progress.unread(), applied, progress.loop_names)
+    progress.applied = applied
+    progress.read_all()
     result = list(applied)
     if _verifying():
         expected = _rasa_applied_events(self)
@@ -273,16 +291,14 @@ def find_action_from_rules(self: RulePolicy, tracker: DialogueStateTracker, doma
     return answer
 
 
-class _Twin:
-    """A replay of the first `count` events of `events` (Rasa's `copy` replays them all)."""
+class _Twin(_EventsRead):
+    """A replay of the events read so far (Rasa's `copy` replays them all)."""
 
-    __slots__ = ("events", "count", "last_event", "tracker")
+    __slots__ = ("tracker",)
 
     def __init__(self, original: DialogueStateTracker) -> None:
-        self.events, self.count, self.last_event = original.events, 0, None
+        super().__init__(original.events)
         self.tracker = original.init_copy()
-
-    still_matches = _AppliedProgress.still_matches
 
 
 def _clone(replayed: DialogueStateTracker) -> DialogueStateTracker:
@@ -303,10 +319,9 @@ def copy_tracker(self: DialogueStateTracker) -> DialogueStateTracker:
     twin: Optional[_Twin] = self.__dict__.get(_TWIN)
     if twin is None or not twin.still_matches(self.events):
         twin = self.__dict__[_TWIN] = _Twin(self)
-    for event in list(self.events)[twin.count:]:
+    for event in twin.unread():
         twin.tracker.update(event)
-    twin.count = len(self.events)
-    twin.last_event = self.events[-1] if twin.count else None
+    twin.read_all()
     result = _clone(twin.tracker)
     if _verifying() and not same_tracker(result, _rasa_copy(self)):
         raise AssertionError(f"tracker copy differs from Rasa for {self.sender_id}")

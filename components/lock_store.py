@@ -32,6 +32,8 @@ from rasa.core.lock_store import (
 )
 from rasa.utils.endpoints import EndpointConfig
 
+from components.tracker_store import blank_to_none
+
 logger = logging.getLogger(__name__)
 
 # Keys outlive the longest ticket by this much, so a counter never restarts under a live ticket.
@@ -48,10 +50,6 @@ return number
 """
 
 
-def _blank_to_none(value: Any) -> Optional[Any]:
-    return None if value in ("", None) else value
-
-
 class AtomicRedisLockStore(LockStore):
     """Rasa's ticket lock kept in Redis with atomic operations only (see the module docstring)."""
 
@@ -65,11 +63,11 @@ class AtomicRedisLockStore(LockStore):
 
         self.red = redis.StrictRedis(
             host=host or "localhost", port=int(port or 6379), db=int(db or 1),
-            username=_blank_to_none(username), password=_blank_to_none(password),
-            ssl=bool(use_ssl), ssl_certfile=_blank_to_none(ssl_certfile),
-            ssl_keyfile=_blank_to_none(ssl_keyfile), ssl_ca_certs=_blank_to_none(ssl_ca_certs),
+            username=blank_to_none(username), password=blank_to_none(password),
+            ssl=bool(use_ssl), ssl_certfile=blank_to_none(ssl_certfile),
+            ssl_keyfile=blank_to_none(ssl_keyfile), ssl_ca_certs=blank_to_none(ssl_ca_certs),
             socket_timeout=float(socket_timeout))
-        prefix = _blank_to_none(key_prefix)
+        prefix = blank_to_none(key_prefix)
         if prefix is not None and not str(prefix).isalnum():
             raise ValueError(f"LOCK_STORE_KEY_PREFIX must be letters and digits only, not {prefix!r}")
         self.key_prefix = f"{prefix}:ticketlock:" if prefix else "ticketlock:"
@@ -128,7 +126,7 @@ class EnvironmentLockStore(LockStore):
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None) -> None:
         settings = dict(endpoint_config.kwargs) if endpoint_config else {}
-        backend = _blank_to_none(settings.pop("backend", None)) or "in_memory"
+        backend = blank_to_none(settings.pop("backend", None)) or "in_memory"
         if backend == "in_memory":
             # Rasa treats any custom lock store as safe for several Sanic workers; in-memory
             # locks are not shared between processes, so refuse instead of mixing up messages.

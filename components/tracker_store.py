@@ -24,7 +24,8 @@ from sqlalchemy.pool import QueuePool
 TRACKER_CACHE_SIZE = 1000
 
 
-def _blank_to_none(value: Any) -> Optional[Any]:
+def blank_to_none(value: Any) -> Optional[Any]:
+    """An unset variable reaches endpoints.yml as an empty string: None instead."""
     return None if value in ("", None) else value
 
 
@@ -47,9 +48,9 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
         if dialect == "sqlite":
             host = port = username = password = login_db = None
         super().__init__(
-            dialect=dialect, host=_blank_to_none(host), port=_blank_to_none(port), db=db,
-            username=_blank_to_none(username), password=_blank_to_none(password),
-            login_db=_blank_to_none(login_db), **kwargs,
+            dialect=dialect, host=blank_to_none(host), port=blank_to_none(port), db=db,
+            username=blank_to_none(username), password=blank_to_none(password),
+            login_db=blank_to_none(login_db), **kwargs,
         )
         if dialect == "sqlite":
             # SQLAlchemy 1.4 opens and closes a SQLite file connection for every session (NullPool):
@@ -73,20 +74,23 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
         self._handed_out: "OrderedDict[Text, Tuple[Optional[int], int, DialogueStateTracker]]" = OrderedDict()
         self._saved_lock = threading.Lock()
 
+    def _last_event_id_query(self, sender_id: Text) -> Any:
+        return select(func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
+
     def _last_event_id(self, sender_id: Text) -> Optional[int]:
         with self.session_scope() as session:
-            return session.execute(select(func.max(self.SQLEvent.id))
-                                   .where(self.SQLEvent.sender_id == sender_id)).scalar()
+            return session.execute(self._last_event_id_query(sender_id)).scalar()
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         with self._saved_lock:
             saved = self._saved.pop(sender_id, None)
+        last_id = self._last_event_id(sender_id)
         if saved is not None:
-            last_id, length, tracker = saved
-            if len(tracker.events) == length and self._last_event_id(sender_id) == last_id:
+            saved_last_id, length, tracker = saved
+            if len(tracker.events) == length and last_id == saved_last_id:
                 self._remember(self._handed_out, sender_id, saved)
                 return tracker
-        if self._last_event_id(sender_id) is None:
+        if last_id is None:
             # A new conversation (every visitor's first message): one indexed query instead of
             # Rasa's events query, and its first save may append without counting.
             self._remember(self._handed_out, sender_id, (None, 0, None))
@@ -119,8 +123,7 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
         (False, None) with nothing written when the database does not end with
         `expected_last_id`."""
         with self.session_scope() as session:
-            current = session.execute(select(func.max(self.SQLEvent.id))
-                                      .where(self.SQLEvent.sender_id == tracker.sender_id)).scalar()
+            current = session.execute(self._last_event_id_query(tracker.sender_id)).scalar()
             if current != expected_last_id:
                 return False, None
             rows = [self._row(tracker.sender_id, event)
@@ -130,8 +133,7 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
             # One executemany through SQLAlchemy Core: the ORM inserted row by row to learn
             # each id, and only the last one is needed.
             session.execute(self.SQLEvent.__table__.insert(), rows)
-            last_id = session.execute(select(func.max(self.SQLEvent.id))
-                                      .where(self.SQLEvent.sender_id == tracker.sender_id)).scalar()
+            last_id = session.execute(self._last_event_id_query(tracker.sender_id)).scalar()
             session.commit()
             return True, last_id
 
