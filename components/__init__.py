@@ -4,9 +4,12 @@ rasa_speedups.py (action replies validated without rebuilding the schema validat
 encoded with orjson and carrying the current turn), dialogue_state_cache.py (dialogue states and
 tracker copies not rebuilt from every event), fair_queue.py (messages answered in arrival
 order, a few at a time) and direct_graph_runner.py (the prediction graph run without dask's
-scheduler)."""
+scheduler); and action_failsafe.py (a time limit on custom actions, and an answer from the Rasa
+server itself, the crisis response included, when one fails)."""
 
-from components import dialogue_state_cache, direct_graph_runner, fair_queue, rasa_speedups
+from components import action_failsafe, dialogue_state_cache, direct_graph_runner, fair_queue, rasa_speedups
+
+action_failsafe.apply()
 
 rasa_speedups.apply()
 dialogue_state_cache.apply()

@@ -1,16 +1,27 @@
-"""Rasa's socket.io channel, refusing socket.io connections from origins other than the site.
+"""Rasa's socket.io channel, with an origin check and the input checks of components/input_checks.py.
 
 Rasa 3.6 turns engine.io's own origin check off and leaves CORS to the HTTP layer, which
 covers the polling transport but not WebSockets: any web page could otherwise open a
 socket to the assistant. SITE_ORIGIN (comma-separated) lists the origins allowed.
+
+Every event a browser sends is checked before Rasa sees it: a session request with a malformed
+id gets a new id from the server; a message with a malformed id, a message that is not text or
+one over the size cap gets a kind answer (with the 988 line) and is not processed; the text of
+every other message is cleaned of control characters and unpaired surrogates.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Dict, Optional
 
 from rasa.core.channels.socketio import SocketIOInput
+
+from components import input_checks
+
+# engine.io refuses larger packets (python-socketio's default is 1 MB).
+MAX_SOCKET_PACKET_BYTES = 64 * 1024
 
 
 class SiteSocketIOInput(SocketIOInput):
@@ -20,8 +31,13 @@ class SiteSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[..., Any]):
         blueprint = super().blueprint(on_new_message)
+        namespace = self.namespace or "/"
+        handlers = self.sio.handlers[namespace]
+        self.sio.eio.max_http_buffer_size = MAX_SOCKET_PACKET_BYTES
         allowed = {origin.strip() for origin in os.environ.get("SITE_ORIGIN", "").split(",") if origin.strip()}
-        rasa_connect = self.sio.handlers[self.namespace or "/"]["connect"]
+        rasa_connect = handlers["connect"]
+        rasa_session_request = handlers["session_request"]
+        rasa_message = handlers[self.user_message_evt]
 
         async def connect(sid, environ, auth=None):
             origin = environ.get("HTTP_ORIGIN")
@@ -29,5 +45,43 @@ class SiteSocketIOInput(SocketIOInput):
                 return False  # a browser page elsewhere; clients without an Origin header are not browsers
             return await rasa_connect(sid, environ, auth)
 
+        async def session_request(sid, data=None):
+            data = data if isinstance(data, dict) else {}
+            if not input_checks.is_valid_conversation_id(data.get("session_id")):
+                data = {**data, "session_id": None}  # Rasa then issues a new one
+            return await rasa_session_request(sid, data)
+
+        async def message(sid, data=None):
+            reply = self._refusal(data)
+            if reply:
+                await self.sio.emit(self.bot_message_evt, {"text": reply}, room=sid)
+                return None
+            return await rasa_message(sid, data)
+
         self.sio.on("connect", connect, namespace=self.namespace)
+        self.sio.on("session_request", session_request, namespace=self.namespace)
+        self.sio.on(self.user_message_evt, message, namespace=self.namespace)
         return blueprint
+
+    def _refusal(self, data: Any) -> Optional[str]:
+        """The answer for a message that must not reach Rasa, or None (its fields then cleaned)."""
+        if not isinstance(data, dict):
+            return input_checks.UNREADABLE_REPLY
+        if self.session_persistence and not input_checks.is_valid_conversation_id(data.get("session_id")):
+            return input_checks.INVALID_SESSION_REPLY
+        problem = input_checks.message_problem(data.get("message"))
+        if problem:
+            return input_checks.reply_for(problem)
+        data["message"] = input_checks.clean_text(data["message"])
+        data[self.metadata_key] = _metadata(data.get(self.metadata_key))
+        return None
+
+
+def _metadata(value: Any) -> Dict[str, Any]:
+    """The widget's customData as a dict; anything else (bad JSON, a list, a number) as {}."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}

@@ -7,21 +7,28 @@ arrives as an empty string, and SQLite refuses a URL with a port or user name in
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
 from collections import OrderedDict
-from typing import Any, Dict, Optional, Text, Tuple
+from typing import Any, Dict, Generator, Optional, Text, Tuple
 
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from rasa.shared.utils.cli import print_error_and_exit
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.pool import QueuePool
 
 # Conversations whose last saved tracker this process keeps (a few MB for long ones).
 TRACKER_CACHE_SIZE = 1000
+
+
+class TrackerStoreInputError(RasaException):
+    """A conversation id or event the database refused; the message fails, the server keeps serving."""
 
 
 def blank_to_none(value: Any) -> Optional[Any]:
@@ -73,6 +80,28 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
         self._saved: "OrderedDict[Text, Tuple[Optional[int], int, DialogueStateTracker]]" = OrderedDict()
         self._handed_out: "OrderedDict[Text, Tuple[Optional[int], int, DialogueStateTracker]]" = OrderedDict()
         self._saved_lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Generator[Any, None, None]:
+        """Rasa's session scope, without its exit on any ValueError.
+
+        Rasa reads every ValueError inside the scope as "the PostgreSQL schema is missing" and
+        exits the process, but a lone surrogate in a conversation id (SQLite) or a NUL
+        (PostgreSQL) raises one too: one such request stopped the whole server. Only the schema
+        check keeps Rasa's exit; anything else fails the one operation."""
+        session = self.sessionmaker()
+        try:
+            ensure_schema_exists(session)
+        except ValueError as missing:  # a configuration error: Rasa's exit, as before
+            session.close()
+            print_error_and_exit(f"Requested PostgreSQL schema '{missing}' was not found in the database.")
+        try:
+            yield session
+        except ValueError as error:
+            session.rollback()
+            raise TrackerStoreInputError(f"the tracker store refused the data ({type(error).__name__})") from None
+        finally:
+            session.close()
 
     def _last_event_id_query(self, sender_id: Text) -> Any:
         return select(func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)

@@ -1,7 +1,9 @@
-"""Starts the action server, the Rasa server, the outbox worker and the chat page together, in the foreground.
+"""Starts and supervises the action server, the Rasa server, the outbox worker and the chat page, in the foreground.
 
-Ctrl-C or SIGTERM stops all of them, and so does any one of them exiting: nothing is left
-running behind. Settings come from the environment (defaults in defaults.mk).
+A process that exits, or stops answering its health check, is restarted with back-off while the
+others keep serving: one crashed or hung server never takes the rest down. Ctrl-C or SIGTERM stops
+all of them; nothing is left running behind. Settings come from the environment (defaults in
+defaults.mk).
 """
 
 from __future__ import annotations
@@ -12,12 +14,41 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
+
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 STOP_GRACE_SECONDS = 10
+# Restart back-off: 1, 2, 4 ... 30 s; a process that stayed up this long starts again from 1 s.
+BACKOFF_FIRST_SECONDS = 1.0
+BACKOFF_MAX_SECONDS = 30.0
+STABLE_SECONDS = 60.0
+
+
+def _seconds(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name) or default)
+    except ValueError:
+        return default
+
+
+# Health watchdog: checked every interval once a process has answered once; this many failures
+# in a row (each a timeout or an error) and it is restarted. Before its first answer a server may
+# be loading (Rasa accepts connections while it loads the model), so only the start-up limit
+# applies then.
+HEALTH_INTERVAL_SECONDS = _seconds("WATCHDOG_INTERVAL_SECONDS", 5)
+HEALTH_TIMEOUT_SECONDS = _seconds("WATCHDOG_TIMEOUT_SECONDS", 3)
+HEALTH_FAILURES = int(_seconds("WATCHDOG_FAILURES", 3))
+STARTUP_LIMIT_SECONDS = _seconds("WATCHDOG_STARTUP_SECONDS", 180)
+
+
+def log(text: str) -> None:
+    print(f"run_all: {text}", file=sys.stderr, flush=True)
 
 
 def api_token() -> str:
@@ -27,24 +58,22 @@ def api_token() -> str:
         return token
     path = VAR / "rasa_api_token"
     if not path.exists():
-        VAR.mkdir(exist_ok=True)
+        VAR.mkdir(mode=0o700, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(32))
-        print(f"run_all: generated a development API token in {path}; "
-              "set RASA_API_TOKEN in production.", file=sys.stderr)
+        log(f"generated a development API token in {path}; set RASA_API_TOKEN in production.")
     return path.read_text().strip()
 
 
 def commands(env: Dict[str, str]) -> Dict[str, List[str]]:
-    bin_dir = Path(sys.executable).parent
     model = env.get("RASA_MODEL", str(ROOT / "models" / "clinic.tar.gz"))
     procs = {
         "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                     "--port", env["ACTION_SERVER_PORT"]],
-        "rasa": [str(bin_dir / "rasa"), "run", "--model", model,
-                 "--enable-api", "--auth-token", api_token(),
-                 "--cors", env["SITE_ORIGIN"],
+        # The API token reaches Rasa through the environment (scripts/serve_rasa.py), never argv.
+        "rasa": [sys.executable, str(ROOT / "scripts" / "serve_rasa.py"), "run", "--model", model,
+                 "--enable-api", "--cors", env["SITE_ORIGIN"],
                  "--interface", env["RASA_INTERFACE"], "--port", env["RASA_PORT"],
                  "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
     }
@@ -57,6 +86,15 @@ def commands(env: Dict[str, str]) -> Dict[str, List[str]]:
     return procs
 
 
+def health_urls(env: Dict[str, str]) -> Dict[str, str]:
+    """What the watchdog asks each server (the outbox worker has no port: only its exit is watched)."""
+    urls = {"actions": f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health",
+            "rasa": f"http://127.0.0.1:{env['RASA_PORT']}/"}
+    if env.get("WEB_PORT"):
+        urls["web"] = f"http://127.0.0.1:{env['WEB_PORT']}/"
+    return urls
+
+
 def migrate_intake_database() -> None:
     """Brings the intake database schema up to date before anything can write to it."""
     sys.path.insert(0, str(ROOT))
@@ -66,51 +104,145 @@ def migrate_intake_database() -> None:
     intake_store.dispose_engines()
 
 
-def stop(children: Dict[str, subprocess.Popen]) -> None:
-    for proc in children.values():
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=HEALTH_TIMEOUT_SECONDS).status_code < 500
+    except requests.RequestException:
+        return False
+
+
+@dataclass
+class Child:
+    """One supervised process and what the supervisor knows about it."""
+
+    name: str
+    argv: List[str]
+    health_url: Optional[str] = None
+    process: Optional[subprocess.Popen] = None
+    started_at: float = 0.0
+    restart_at: Optional[float] = None  # when a stopped process is due to start again
+    backoff: float = BACKOFF_FIRST_SECONDS
+    answered: bool = False  # answered its health check at least once since it started
+    failures: int = 0
+    next_check: float = 0.0
+    check: Optional[Future] = field(default=None, repr=False)
+    restarts: int = 0
+
+
+class Supervisor:
+    def __init__(self, env: Dict[str, str]):
+        self.env = env
+        urls = health_urls(env)
+        self.children = [Child(name, argv, urls.get(name)) for name, argv in commands(env).items()]
+        self.checks = ThreadPoolExecutor(max_workers=max(1, len(self.children)))
+
+    def start(self, child: Child) -> None:
+        # Own process group, so a stop reaches the server's workers too.
+        child.process = subprocess.Popen(child.argv, cwd=ROOT, env=self.env, start_new_session=True)
+        child.started_at = time.monotonic()
+        child.restart_at, child.answered, child.failures, child.check = None, False, 0, None
+        child.next_check = child.started_at + 1
+        log(f"started {child.name} (pid {child.process.pid})")
+
+    def schedule_restart(self, child: Child, reason: str) -> None:
+        now = time.monotonic()
+        if now - child.started_at >= STABLE_SECONDS:
+            child.backoff = BACKOFF_FIRST_SECONDS
+        child.restart_at = now + child.backoff
+        log(f"{child.name} {reason}; restarting in {child.backoff:.0f} s (the others keep running)")
+        child.backoff = min(child.backoff * 2, BACKOFF_MAX_SECONDS)
+        child.restarts += 1
+
+    def watch(self, child: Child, now: float) -> None:
+        """Restart a child that exited or stopped answering its health check."""
+        if child.restart_at is not None:
+            if now >= child.restart_at:
+                self.start(child)
+            return
+        code = child.process.poll()
+        if code is not None:
+            self.schedule_restart(child, f"exited with {code}")
+            return
+        if not child.health_url:
+            return
+        if child.check is not None and child.check.done():
+            if child.check.result():
+                child.answered, child.failures = True, 0
+            elif child.answered:
+                child.failures += 1
+            child.check = None
+        if child.answered and child.failures >= HEALTH_FAILURES:
+            terminate([child.process])
+            self.schedule_restart(child, f"did not answer {child.failures} health checks")
+        elif not child.answered and now - child.started_at > STARTUP_LIMIT_SECONDS:
+            terminate([child.process])
+            self.schedule_restart(child, f"did not become healthy within {STARTUP_LIMIT_SECONDS:.0f} s")
+        elif child.check is None and now >= child.next_check:
+            child.check = self.checks.submit(_healthy, child.health_url)
+            child.next_check = now + (HEALTH_INTERVAL_SECONDS if child.answered else 1)
+
+    def run(self, stopping: Dict[str, Optional[int]]) -> None:
+        for child in self.children:
+            self.start(child)
+        while stopping["signal"] is None:
+            now = time.monotonic()
+            for child in self.children:
+                self.watch(child, now)
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        terminate([c.process for c in self.children if c.process is not None])
+        self.checks.shutdown(wait=False, cancel_futures=True)
+
+
+def terminate(processes: List[subprocess.Popen]) -> None:
+    """SIGTERM to each process group, SIGKILL to what is still running after the grace period."""
+    for proc in processes:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
+            _signal_group(proc, signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE_SECONDS
-    for proc in children.values():
+    for proc in processes:
         try:
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            _signal_group(proc, signal.SIGKILL)
             proc.wait()
+
+
+def _signal_group(proc: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(proc.pid, signum)
+        if signum == signal.SIGTERM:
+            os.killpg(proc.pid, signal.SIGCONT)  # a stopped (hung) process must see the SIGTERM
+    except ProcessLookupError:
+        pass
 
 
 def main() -> int:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    VAR.mkdir(exist_ok=True)
+    os.umask(0o077)  # var/ and every file the servers create there: owner only
+    VAR.mkdir(mode=0o700, exist_ok=True)
+    env["RASA_API_TOKEN"] = api_token()
     try:
         migrate_intake_database()
     except Exception as error:  # noqa: BLE001 - say what is wrong and stop, before starting anything
-        print(f"run_all: cannot prepare the intake database: {type(error).__name__}: {error}", file=sys.stderr)
+        log(f"cannot prepare the intake database: {type(error).__name__}: {error}")
         return 1
-    children: Dict[str, subprocess.Popen] = {}
-    stopping = {"signal": None}
+    stopping: Dict[str, Optional[int]] = {"signal": None}
 
     def on_signal(signum, _frame):
         stopping["signal"] = signum
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    supervisor = Supervisor(env)
     try:
-        for name, argv in commands(env).items():
-            # Own process group, so a stop reaches the server's workers too.
-            children[name] = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
-            print(f"run_all: started {name} (pid {children[name].pid})", file=sys.stderr)
-        while stopping["signal"] is None:
-            exited = {n: p.returncode for n, p in children.items() if p.poll() is not None}
-            if exited:
-                print(f"run_all: {exited} exited; stopping the others", file=sys.stderr)
-                return 1
-            time.sleep(0.5)
-        print("run_all: stopping", file=sys.stderr)
+        supervisor.run(stopping)
+        log("stopping")
         return 0
     finally:
-        stop(children)
+        supervisor.stop()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """scripts/run_all.py starts the outbox worker beside the servers unless told another machine runs it."""
 
 import importlib.util
+import sys
 
 from tests.e2e_servers import ROOT
 
 spec = importlib.util.spec_from_file_location("run_all", ROOT / "scripts" / "run_all.py")
 run_all = importlib.util.module_from_spec(spec)
+sys.modules["run_all"] = run_all  # its dataclasses look their module up there
 spec.loader.exec_module(run_all)
 ENV = {"ACTION_SERVER_PORT": "5055", "RASA_PORT": "5005", "SITE_ORIGIN": "http://localhost:8080",
        "RASA_INTERFACE": "127.0.0.1", "RASA_API_TOKEN": "t", "WEB_PORT": ""}
@@ -20,3 +22,10 @@ def test_outbox_worker_off_leaves_delivery_to_another_machine(monkeypatch):
     monkeypatch.setenv("RASA_API_TOKEN", "t")
     assert "outbox" not in run_all.commands(dict(ENV, OUTBOX_WORKER="off"))
     assert {"actions", "rasa"} <= set(run_all.commands(dict(ENV, OUTBOX_WORKER="off")))
+
+
+def test_the_api_token_never_appears_in_a_command_line(monkeypatch):
+    monkeypatch.setenv("RASA_API_TOKEN", "secret-token-value")
+    for argv in run_all.commands(ENV).values():
+        assert not any("secret-token-value" in part for part in argv)
+        assert "--auth-token" not in argv

@@ -1,0 +1,77 @@
+"""Checks on what a browser or caller sends to the channels: conversation ids, message text and size.
+
+Pure Python (no Rasa imports), used by the REST and socket.io channels before anything reaches
+Rasa. A malformed conversation id (a lone surrogate, a NUL, an endless string) made Rasa's SQL
+tracker store exit the whole server; an over-long message made every other visitor wait.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Optional
+
+# Conversation ids are also path segments of Rasa's HTTP API and keys in the databases:
+# printable ASCII letters, digits and a few separators only.
+CONVERSATION_ID = re.compile(r"[A-Za-z0-9._:@+=~-]{1,128}")
+DEFAULT_MAX_MESSAGE_CHARS = 4000
+
+# Control characters other than tab and newlines, and unpaired UTF-16 surrogates (which cannot be
+# encoded as UTF-8, so no database or log can take them).
+_UNWANTED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\ud800-\udfff]")
+
+TOO_LONG_REPLY = (
+    "That message is longer than I can read in one go (about {limit} characters at most). "
+    "Could you send it in shorter parts? If you are in crisis or thinking about harming "
+    "yourself, please call or text 988 now, or call 911 in an emergency."
+)
+UNREADABLE_REPLY = (
+    "Sorry, I couldn't read that message. Could you type it again? If you are in crisis, "
+    "please call or text 988, or call 911 in an emergency."
+)
+INVALID_SESSION_REPLY = (
+    "Sorry, this chat session isn't valid. Please reload the page to start a new chat. If you "
+    "are in crisis, please call or text 988, or call 911 in an emergency."
+)
+
+
+def max_message_chars() -> int:
+    """MAX_MESSAGE_CHARS from the environment (at least 200), else the default."""
+    try:
+        return max(200, int(os.environ.get("MAX_MESSAGE_CHARS") or DEFAULT_MAX_MESSAGE_CHARS))
+    except ValueError:
+        return DEFAULT_MAX_MESSAGE_CHARS
+
+
+def conversation_id_problem(value: Any) -> Optional[str]:
+    """Why `value` cannot be a conversation id, or None when it can."""
+    if not isinstance(value, str):
+        return "the conversation id must be a string"
+    if not CONVERSATION_ID.fullmatch(value):
+        return ("the conversation id must be 1 to 128 characters: letters, digits "
+                "and . _ : @ + = ~ -")
+    return None
+
+
+def is_valid_conversation_id(value: Any) -> bool:
+    return conversation_id_problem(value) is None
+
+
+def clean_text(text: str) -> str:
+    """The text without control characters and with unpaired surrogates replaced by U+FFFD."""
+    return _UNWANTED.sub(lambda m: "" if m.group() < "\ud800" else "\ufffd", text)
+
+
+def message_problem(value: Any) -> Optional[str]:
+    """"unreadable" when `value` is not text, "too_long" over the cap, None when it can be read."""
+    if not isinstance(value, str):
+        return "unreadable"
+    if len(value) > max_message_chars():
+        return "too_long"
+    return None
+
+
+def reply_for(problem: str) -> str:
+    if problem == "too_long":
+        return TOO_LONG_REPLY.format(limit=f"{max_message_chars():,}")
+    return UNREADABLE_REPLY

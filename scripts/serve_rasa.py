@@ -1,0 +1,25 @@
+"""Starts the Rasa server (`rasa run ...`) with the API token read from the environment, not the command line.
+
+`rasa run --auth-token TOKEN` would show the token to anyone who can list processes; here the
+token comes from RASA_API_TOKEN (set by scripts/run_all.py from the 0600 file in var/) and is
+added to Rasa's arguments inside this process only. Every other argument is passed as given.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    token = os.environ.get("RASA_API_TOKEN", "")
+    if not token:
+        sys.exit("serve_rasa: RASA_API_TOKEN is not set; the HTTP API must not run without a token")
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv = ["rasa", *sys.argv[1:], "--auth-token", token]
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

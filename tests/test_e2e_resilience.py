@@ -1,0 +1,192 @@
+"""End to end: no single request or crashed process takes the assistant down.
+
+The real servers under scripts/run_all.py, with a short health-check interval so a hung server is
+noticed within seconds. Malformed conversation ids over REST and socket.io are refused at the
+edge while ordinary visitors keep getting answers; a killed or hung action server is restarted
+and, meanwhile, a crisis message still gets the crisis response from the Rasa server itself.
+"""
+
+import asyncio
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+from typing import List, Optional
+
+import pytest
+import requests
+import socketio
+
+from tests.e2e_servers import Assistant
+
+pytestmark = pytest.mark.e2e
+
+ACTION_TIMEOUT = 2
+
+
+def descendants(pid: int) -> List[int]:
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(entry.name))
+                    queue.append(int(entry.name))
+    return found
+
+
+def server_pid(assistant: Assistant, marker: str) -> Optional[int]:
+    """The pid of the supervised process whose command line contains `marker`."""
+    for pid in descendants(assistant.process.pid):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(marker.encode() in part for part in argv):
+            return pid
+    return None
+
+
+def wait_until(condition, seconds: float, message: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(message)
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("resilience")
+    running = Assistant(workdir, {
+        "INTAKE_DATABASE_URL": f"sqlite:///{workdir / 'intake.db'}", "INTAKE_VAR_DIR": str(workdir / "var"),
+        "STAFF_WEBHOOK_URL": "", "STAFF_EMAIL_TO": "", "SMTP_HOST": "", "OUTBOX_WORKER": "off",
+        "ACTION_TIMEOUT_SECONDS": str(ACTION_TIMEOUT), "WATCHDOG_INTERVAL_SECONDS": "1",
+        "WATCHDOG_TIMEOUT_SECONDS": "1", "WATCHDOG_FAILURES": "2", "MAX_MESSAGE_CHARS": "1000",
+    }).start()
+    yield running
+    running.stop()
+
+
+def post(assistant: Assistant, body) -> requests.Response:
+    return requests.post(f"{assistant.url}/webhooks/rest/webhook", json=body, timeout=60)
+
+
+@pytest.mark.parametrize("sender", ["\ud800", "a\u0000b", "x" * 500, "", "../../status", 12, ["a"]],
+                         ids=["surrogate", "nul", "long", "empty", "path", "number", "list"])
+def test_a_malformed_conversation_id_is_refused_and_others_still_get_answers(assistant, sender):
+    refused = post(assistant, {"sender": sender, "message": "hello"})
+    assert refused.status_code == 400 and "sender" in refused.json()["error"]
+    assert "automated assistant" in assistant.text(f"after-{uuid.uuid4().hex}", "hi")
+
+
+@pytest.mark.parametrize("message", [None, 42, {"text": "hi"}], ids=["missing", "number", "object"])
+def test_a_message_that_is_not_text_is_refused_clearly(assistant, message):
+    refused = post(assistant, {"sender": f"m-{uuid.uuid4().hex}", "message": message})
+    assert refused.status_code == 400 and "message" in refused.json()["error"]
+
+
+def test_an_over_long_message_gets_a_kind_answer_with_the_crisis_line(assistant):
+    replies = assistant.say(f"long-{uuid.uuid4().hex}", "please help " * 200)
+    assert len(replies) == 1 and "1,000 characters" in replies[0]["text"] and "988" in replies[0]["text"]
+
+
+def test_control_characters_and_surrogates_in_text_are_cleaned_not_lost(assistant):
+    reply = assistant.text(f"clean-{uuid.uuid4().hex}", "what are your\u0000 hours\ud800")
+    assert "Monday" in reply
+
+
+def test_socketio_refuses_malformed_ids_and_keeps_serving(assistant):
+    async def visit():
+        client = socketio.AsyncClient()
+        replies, confirmed = [], []
+        client.on("bot_uttered", lambda data: replies.append(data))
+        client.on("session_confirm", lambda data: confirmed.append(data))
+        await client.connect(assistant.url, transports=["polling"], socketio_path="/socket.io")
+        try:
+            await client.emit("session_request", {"session_id": "\ud800"})
+            await wait_for(lambda: confirmed)
+            await client.emit("user_uttered", {"session_id": "\ud800", "message": "hello"})
+            await wait_for(lambda: replies)
+            bad_reply = replies.pop()
+            await client.emit("user_uttered", {"session_id": confirmed[0], "message": "what are your hours"})
+            await wait_for(lambda: replies)
+            return confirmed[0], bad_reply, replies[0]
+        finally:
+            await client.disconnect()
+
+    async def wait_for(condition):
+        for _ in range(120):
+            if condition():
+                return
+            await asyncio.sleep(0.25)
+        raise AssertionError("no answer over socket.io")
+
+    issued, bad_reply, good_reply = asyncio.run(visit())
+    assert issued != "\ud800" and len(issued) == 32  # a fresh id issued by the server
+    assert "isn't valid" in bad_reply["text"] and "988" in bad_reply["text"]
+    assert "Monday" in good_reply["text"]
+    assert "automated assistant" in assistant.text(f"after-{uuid.uuid4().hex}", "hi")
+
+
+def test_a_killed_action_server_is_restarted_and_crisis_is_answered_meanwhile(assistant):
+    actions = server_pid(assistant, "rasa_sdk")
+    rasa = server_pid(assistant, "serve_rasa.py")
+    os.kill(actions, signal.SIGKILL)
+    reply = assistant.text(f"down-{uuid.uuid4().hex}", "I want to kill myself")
+    assert "988" in reply and "911" in reply and "Are you safe right now?" in reply
+    # Before the restart (at least a second of back-off), other answers say what happened.
+    other = assistant.text(f"down-faq-{uuid.uuid4().hex}", "what are your hours")
+    assert "try again in a minute" in other and "988" in other
+    wait_until(lambda: server_pid(assistant, "rasa_sdk") not in (None, actions), 30, "action server not restarted")
+    wait_until(lambda: "Monday" in assistant.text(f"up-{uuid.uuid4().hex}", "what are your hours"), 90,
+               "the restarted action server does not answer")
+    assert server_pid(assistant, "serve_rasa.py") == rasa  # the Rasa server kept running throughout
+
+
+def test_a_hung_action_server_does_not_stall_the_crisis_answer_and_is_replaced(assistant):
+    # The watchdog counts missed checks once a server has answered one (a server still loading
+    # falls under the start-up limit instead); checks run every second here.
+    time.sleep(3)
+    actions = server_pid(assistant, "rasa_sdk")
+    os.kill(actions, signal.SIGSTOP)
+    try:
+        began = time.monotonic()
+        reply = assistant.text(f"hung-{uuid.uuid4().hex}", "i took too many pills")
+        assert time.monotonic() - began < ACTION_TIMEOUT + 5
+        assert "911" in reply and "Poison Control" in reply
+        wait_until(lambda: server_pid(assistant, "rasa_sdk") not in (None, actions), 60,
+                   "the hung action server was not replaced")
+    finally:
+        try:
+            os.kill(actions, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    wait_until(lambda: "Monday" in assistant.text(f"back-{uuid.uuid4().hex}", "what are your hours"), 90,
+               "the new action server does not answer")
+
+
+def test_a_killed_rasa_server_is_restarted_while_the_action_server_keeps_running(assistant):
+    rasa = server_pid(assistant, "serve_rasa.py")
+    actions = server_pid(assistant, "rasa_sdk")
+    os.kill(rasa, signal.SIGKILL)
+    wait_until(lambda: server_pid(assistant, "serve_rasa.py") not in (None, rasa), 30, "Rasa not restarted")
+    wait_until(lambda: assistant._ready(), 240, "the restarted Rasa server did not become ready")
+    assert "automated assistant" in assistant.text(f"again-{uuid.uuid4().hex}", "hi")
+    assert server_pid(assistant, "rasa_sdk") == actions
+
+
+def test_the_api_token_is_not_on_any_command_line(assistant):
+    for pid in [assistant.process.pid, *descendants(assistant.process.pid)]:
+        try:
+            assert assistant.token.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except FileNotFoundError:
+            continue
