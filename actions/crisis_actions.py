@@ -10,9 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import crisis_phrases
 from actions.crisis_response import (
-    SAFE_BUTTONS,
     crisis_message,
     not_safe_message,
+    safe_buttons,
     safe_now_message,
 )
 from actions.intake_actions import is_intake_active, known_contact, pause_events
@@ -23,6 +23,7 @@ INTENT_CATEGORIES = {
     "crisis": crisis_phrases.SELF_HARM,
     "crisis_harm_others": crisis_phrases.HARM_OTHERS,
     "crisis_medical_emergency": crisis_phrases.MEDICAL_EMERGENCY,
+    "crisis_danger_from_others": crisis_phrases.DANGER_FROM_OTHERS,
 }
 NEXT_STEP_BUTTONS = [
     {"title": "Talk to a person", "payload": "/talk_to_human"},
@@ -38,17 +39,23 @@ class ActionCrisisResponse(Action):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name")
         guard = crisis_phrases.check(tracker.latest_message.get("text") or "")
+        if guard.not_safe and tracker.get_slot("safety_check_pending"):
+            # "I'm not safe" answering "are you safe right now?": the follow-up for the crisis at hand.
+            return answer_not_safe(dispatcher, tracker)
         category = guard.category if guard.is_crisis else INTENT_CATEGORIES.get(
             intent, crisis_phrases.SELF_HARM)
-        dispatcher.utter_message(text=crisis_message(category, current_profile()),
-                                 buttons=SAFE_BUTTONS)
-        send_crisis_alert(CrisisAlert(
+        language = guard.language if guard.is_crisis else "en"
+        alerted = send_crisis_alert(CrisisAlert(
             conversation_id=tracker.sender_id,
             category=category,
             trigger="crisis phrase" if guard.is_crisis else "crisis intent",
             contact=known_contact(tracker),
-        ))
-        events = [SlotSet("safety_check_pending", True)]
+        )) is not None
+        dispatcher.utter_message(text=crisis_message(category, current_profile(), language=language,
+                                                     alerted=alerted),
+                                 buttons=safe_buttons(language))
+        events = [SlotSet("safety_check_pending", True), SlotSet("crisis_category", category),
+                  SlotSet("crisis_language", language)]
         if is_intake_active(tracker):
             # The intake waits: safety first. Its answers are kept for later.
             dispatcher.utter_message(text="I've paused your intake and saved your answers. When you're ready, "
@@ -70,14 +77,20 @@ class ActionHandleYesNo(Action):
         if not tracker.get_slot("safety_check_pending"):
             dispatcher.utter_message(response="utter_anything_else")
             return []
-        profile = current_profile()
         if intent == "affirm":
-            dispatcher.utter_message(text=safe_now_message(profile), buttons=NEXT_STEP_BUTTONS)
-        else:
-            dispatcher.utter_message(text=not_safe_message(profile), buttons=SAFE_BUTTONS[:1])
-            send_crisis_alert(CrisisAlert(
-                conversation_id=tracker.sender_id, category="not_safe", trigger="said not safe",
-                contact=known_contact(tracker)))
-            # Still pending: the next yes/no answers the same question again.
-            return []
-        return [SlotSet("safety_check_pending", False)]
+            dispatcher.utter_message(text=safe_now_message(current_profile()), buttons=NEXT_STEP_BUTTONS)
+            return [SlotSet("safety_check_pending", False)]
+        # Still pending: the next yes/no answers the same question again.
+        return answer_not_safe(dispatcher, tracker)
+
+
+def answer_not_safe(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """What to do now, for the crisis this conversation is in, and an urgent alert for staff."""
+    category = tracker.get_slot("crisis_category") or crisis_phrases.SELF_HARM
+    language = tracker.get_slot("crisis_language") or "en"
+    dispatcher.utter_message(text=not_safe_message(current_profile(), category, language),
+                             buttons=safe_buttons(language)[:1])
+    send_crisis_alert(CrisisAlert(
+        conversation_id=tracker.sender_id, category="not_safe", trigger=f"said not safe ({category})",
+        contact=known_contact(tracker)))
+    return []

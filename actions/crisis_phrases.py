@@ -8,25 +8,31 @@ It leans towards safety: when a message could be either, it is treated as a cris
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import List, Optional, Pattern, Tuple
 
 SELF_HARM = "self_harm"
 HARM_OTHERS = "harm_others"
 MEDICAL_EMERGENCY = "medical_emergency"
+DANGER_FROM_OTHERS = "danger_from_others"  # domestic violence, abuse, threats, a child at risk
+CATEGORIES = (SELF_HARM, HARM_OTHERS, MEDICAL_EMERGENCY, DANGER_FROM_OTHERS)
 
 # Verdicts
 CRISIS = "crisis"
 NEGATED = "negated"
 FIGURE_OF_SPEECH = "figure_of_speech"
+TOPIC_MENTION = "topic_mention"  # the subject comes up (history, research, "do you treat ..."), no present risk
 NONE = "none"
 
 
 @dataclass(frozen=True)
 class GuardResult:
-    verdict: str  # CRISIS, NEGATED, FIGURE_OF_SPEECH or NONE
-    category: Optional[str] = None  # for CRISIS: SELF_HARM, HARM_OTHERS or MEDICAL_EMERGENCY
+    verdict: str  # CRISIS, NEGATED, FIGURE_OF_SPEECH, TOPIC_MENTION or NONE
+    category: Optional[str] = None  # for CRISIS: one of CATEGORIES
     matched: Optional[str] = None  # the phrase that decided it (for staff alerts, never logged)
+    language: str = "en"  # "es" when a Spanish phrase decided it: the answer is then in Spanish
+    not_safe: bool = False  # a statement of not being safe ("I'm not safe"), whatever the topic
 
     @property
     def is_crisis(self) -> bool:
@@ -111,6 +117,22 @@ _INTENT = (
     r"ready to|intend to|trying not to)"
 )
 
+# Someone who may be hurting the person writing, and a child who may be at risk.
+_ABUSER = (
+    r"(?:my|the) (?:\w+ )?(?:partner|husband|wife|boyfriend|girlfriend|bf|gf|ex|ex-husband|ex-wife|spouse|"
+    r"dad|father|mom|mother|stepdad|stepfather|stepmom|stepmother|brother|sister|son|daughter|roommate|"
+    r"fianc\w*|uncle|aunt|boss|neighbou?r|landlord|pimp|grandson|granddaughter|caregiver)"
+)
+_ABUSE_VERB = (
+    r"(?:hits?|hit|hitting|beats?|beat|beating|chokes?|choked|choking|strangle[sd]?|strangling|punche[sd]|punches|"
+    r"slaps?|slapped|kicks?|kicked|hurts|hurting|rapes?|raped|abuses?|abused|abusing|threaten(?:s|ed)?|shoved|"
+    r"shoves|pushed|pushes|smacks?|smacked|attacked|attacks|locks?|locked|won't let)"
+)
+_CHILD = (
+    r"(?:my|a|the|his|her|our|their) (?:\w+ )?(?:kids?|child|children|son|daughter|baby|toddler|niece|nephew|"
+    r"grandchild|grandson|granddaughter|little one|students?|stepson|stepdaughter|sister|brother)"
+)
+
 _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
     (MEDICAL_EMERGENCY, re.compile(p)) for p in [
         r"\b(?:i|i've|i have|she|he|they|my \w+) (?:just )?(?:overdosed|took an overdose)\b",
@@ -151,6 +173,36 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\bpoison(?:ed)? (?:myself|my self)\b|\bdrank (?:bleach|antifreeze)\b",
 ]
 ] + [
+    (DANGER_FROM_OTHERS, re.compile(p)) for p in [
+        rf"\b(?:{_ABUSER}|he|she|they)(?:'s| is| has| keeps?| always| still| just)? (?:\w+ ){{0,2}}?{_ABUSE_VERB} "
+        r"me\b(?! (?:at|in|to it|to the|with (?:a|the) (?:ball|pillow)))",
+        rf"\b(?:{_ABUSER}|he|she|they) (?:\w+ ){{0,3}}?(?:threaten(?:s|ed|ing)?|says?|said|swore|told me) "
+        r"(?:\w+ ){0,4}?(?:to |he'll |she'll |they'll |he will |she will |he'd |she'd |he's going to |she's going to )?"
+        r"(?:kill|hurt|shoot|stab|beat|get) (?:me|us|my kids|the kids|my children)\b",
+        r"\bthreat(?:en(?:s|ed|ing)?)? (?:to )?(?:kill|hurt|shoot|stab) (?:me|us|my)\b",
+        r"\bthreatens? me with (?:a|his|her|the) (?:gun|knife|weapon|bat)\b|\bwith a (?:gun|knife) (?:to|at) my\b",
+        r"\b(?:not|never|don't|do not) (?:feel )?safe (?:at home|in my (?:own )?(?:home|house|apartment|room)|"
+        r"around (?:him|her|them|my \w+)|with (?:him|her|them|my \w+)|going home)\b",
+        r"\b(?:scared|afraid|terrified) (?:to go|of going) home\b|\b(?:hiding|locked myself) (?:in|from)\b"
+        r".{0,40}\b(?:he|she|him|her|partner|husband|wife|boyfriend|girlfriend)\b",
+        rf"\b(?:stalking|following|watching) me\b|\bbeing stalked\b|\b(?:{_ABUSER}) (?:\w+ )?(?:keeps? )?"
+        r"(?:showing up|parked outside|waiting outside)\b",
+        r"\b(?:protective|restraining) order\b.{0,60}\b(?:outside|here|showed up|violat\w*|right now|again)\b",
+        rf"\b(?:{_CHILD})(?:'s)? (?:is |was |being |gets |got )?(?:being )?(?:abused|molested|beaten|hit|hurt|"
+        r"touched|groomed)\b",
+        rf"\b(?:he|she|they|someone|somebody|{_ABUSER})(?: is| keeps| has been| was| just)? (?:\w+ )?"
+        rf"(?:abus\w*|molest\w*|touch\w*|groom\w*|beat\w*|hit\w*|whip\w*|burn\w*) (?:\w+ )?(?:{_CHILD})\b"
+        r"(?! (?:by accident|accidentally))",
+        rf"\b(?:{_CHILD})\b.{{0,60}}\b(?:welts|bruises|burns|scared of (?:him|her)|afraid of (?:him|her)|"
+        r"meet (?:him|her) alone|sending (?:her|him) (?:pics|pictures|photos))\b",
+        r"\b(?:grand(?:son|daughter)|son|daughter|caregiver|brother|sister|nephew|niece)\b.{0,60}\b"
+        r"(?:shoved|pushed|hit|hits|takes my (?:money|check|social security)|steals? my|locks? me)\b"
+        r"(?=.{0,80}\b(?:i'm \d{2}|i am \d{2}|elderly|my (?:dad|mom|father|mother|grandma|grandpa)|\d{2} years old)\b)",
+        r"\b(?:domestic violence|being abused|abusive (?:relationship|partner|husband|wife|boyfriend|girlfriend))\b"
+        r"(?=.{0,60}\b(?:now|right now|tonight|still|help|scared|afraid|what do i do)\b)",
+        r"\b(?:raped|sexually assaulted) me\b|\b(?:i was|i've been|i got) (?:just )?(?:raped|sexually assaulted)\b",
+    ]
+] + [
     (HARM_OTHERS, re.compile(p)) for p in [
         rf"\b{_INTENT} (?:(?:really|actually|just|totally|seriously) )?{_HARM_VERB} {_PERSON}\b{_NOT_FEELINGS}",
         rf"\b(?:thoughts|urges|fantasies|images) (?:of|about) (?:\w+ )?"
@@ -165,7 +217,6 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf" (?:\w+ ){{0,2}}{_HARM_VERB} {_PERSON}",
         rf"\b(?:he|she|they|my \w+)(?:'s| is| are)? (?:says?|said|told me|wants?|going|plans?|threatened|"
         rf"threatening) (?:\w+ ){{0,3}}?(?:to )?{_HARM_VERB} (?:his|her|their|him|them|someone|somebody|my)\b",
-        r"\bthreatened to (?:kill|hurt|shoot|stab) (?:me|us|my)\b",
         r"\bmake (?:them|him|her|everyone|you) (?:all )?pay\b",
         r"\b(?:taking|take) (?:the kids|my kids|them all|everyone) with me,? (?:all of us|to the grave|when i go)\b",
         r"\bdeserves? to die\b",
@@ -296,6 +347,140 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
     ]
 ]
 
+# Spanish, matched on normalise_es(text) (lower case, no accents): the crisis answer is then in
+# Spanish, even before the rest of the assistant speaks it.
+_ES_MED = r"(?:pastillas|pildoras|medicinas?|medicamentos?|clonazepam|tafil|rivotril|alprazolam)"
+_SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
+    (MEDICAL_EMERGENCY, re.compile(p)) for p in [
+        r"\bsobredosis\b",
+        rf"\b(?:me |se )?(?:tome|tomo|trague|trago|tomamos)\b.{{0,30}}\b(?:muchas|demasiad[oa]s|todas|un frasco|"
+        rf"un monton|como \d+|\d{{2,}}|el frasco)\b.{{0,30}}\b{_ES_MED}",
+        r"\bno (?:puede|puedo|podia|logra) respirar\b|\bno (?:responde|despierta|reacciona)\b|"
+        r"\brespirando (?:muy )?(?:raro|mal|lento)\b",
+        r"\bdolor (?:muy )?(?:fuerte )?(?:en el|de|del) pecho\b|\bme duele (?:mucho )?el pecho\b",
+        r"\benvenen\w+\b|\b(?:tomo|tome|bebio|bebi) (?:cloro|veneno)\b",
+    ]
+] + [
+    (DANGER_FROM_OTHERS, re.compile(p)) for p in [
+        r"\bme (?:pega|golpea|pego|golpeo|maltrata|amenaza|amenazo|ahorca|ahorco|empuja|empujo|viola|violo)\b",
+        r"\b(?:me quiere|amenazo con|amenaza con|dice que me va a|dijo que me iba a) (?:matar|lastimar|pegar|hacer dano)",
+        r"\bno (?:estoy|me siento) (?:a salvo|segur[oa]) en (?:mi )?casa\b|\bmiedo de (?:volver|regresar|ir) a (?:mi )?casa\b",
+        r"\b(?:escondid[oa]|encerrad[oa])\b.{0,60}\b(?:mi (?:pareja|esposo|esposa|novio|novia|marido)|el|ella)\b",
+        r"\babus(?:a|an|aba|o|aron|ando) de (?:mi|mis|la|el) \w+|\b(?:nin[oa]|hij[oa]|sobrin\w*|niet[oa])\b.{0,60}"
+        r"\b(?:abus\w*|le pega|la golpea|lo golpea|moretones|miedo)\b",
+        r"\b(?:le quita|se queda con) (?:el|mi|su) (?:dinero|cheque)\b.{0,60}\b(?:empuja|pega|golpea|moretones)\b",
+    ]
+] + [
+    (HARM_OTHERS, re.compile(p)) for p in [
+        r"\b(?:quiero|voy a|ganas de|pienso|podria|quisiera) (?:\w+ )?(?:matar|lastimar|golpear|pegarle|apunalar|"
+        r"hacerle dano)(?:lo|la|los|las|le)?\b(?! (?:el tiempo|la sed|el hambre))",
+        r"\b(?:matarlo|matarla|matarlos|matarlas)\b",
+    ]
+] + [
+    (SELF_HARM, re.compile(p)) for p in [
+        r"\b(?:matarme|suicid(?:arme|arse|io|a)|quitarme la vida|me quiero morir|quiero morir\w*|morirme|desaparecer para siempre)\b",
+        r"\b(?:acabar|terminar) con (?:mi vida|todo|esto)\b|\bse acabe todo\b",
+        r"\bno quiero (?:seguir )?(?:vivir|viviendo|estar aqui|despertar|existir)\b|\bno despertar\b",
+        r"\b(?:ya )?no (?:aguanto|puedo) mas\b|\bcansad[oa] de vivir\b|\bya no quiero seguir\b",
+        r"\b(?:cortarme|me corte|me estoy cortando|volvi a cortarme|hacerme dano|me hago dano|lastimarme|me lastimo)\b",
+        r"\bmejor (?:muert[oa])\b|\b(?:estarian|estaria|estan) mejor sin mi\b",
+        r"\b(?:no vale la pena|sin (?:razon|sentido) para) vivir\b|\bno tengo (?:razon|razones|motivo|motivos|ganas) "
+        r"(?:para|de) vivir\b|\bno le veo sentido a (?:nada|la vida|vivir)\b",
+        r"\bme (?:quiero|voy a) (?:tirar|aventar|lanzar)\b",
+        r"\bno (?:estoy|me siento) a salvo\b|\bno me siento segur[oa]\b",
+        r"\b(?:cartas?|notas?) de despedida\b|\bescribi cartas\b|\bregale (?:mis|todas mis) cosas\b",
+        rf"\b(?:juntando|guardando|acumulando|guardadas|tengo las) (?:mis |las )?{_ES_MED}|\b{_ES_MED}\b.{{0,40}}"
+        r"\b(?:tomarmelas todas|todas esta noche)\b",
+        r"\bya (?:no )?voy a estar(?: aqui)?\b|\bya no voy a estar\b|\bpara entonces ya no\b",
+        r"\b(?:ojala|quisiera que) me (?:atropelle|mate|muera)\b|\bpido a dios no despertar\b",
+        r"\b(?:cuantas|cuantos|que cantidad de) \w+\b.{0,30}\b(?:para (?:no despertar|morir|matarme)|es letal)\b",
+        r"\b(?:ya decidi|tengo un plan|ya tengo (?:el|un) plan)\b",
+        r"\b(?:navaja|cuchillo|pistola|soga)\b.{0,30}\b(?:aqui|en la mano|conmigo)\b",
+    ]
+]
+
+# Statements of not being safe: a crisis anywhere except as the answer to "are you safe right now?"
+# (the crisis action tells the two apart).
+_NOT_SAFE = re.compile(
+    r"\b(?:i'm|i am|i feel|i'm feeling|i am feeling|im) (?:not|un) ?safe\b|"
+    r"\bi (?:don't|do not|dont) feel safe\b|\bnot safe (?:right now|rn|tonight|anymore|with myself)\b|"
+    r"\bno (?:estoy|me siento) (?:a salvo|segur[oa])\b"
+)
+
+# Further self-harm phrasing: current danger, plans with means or a date, goodbyes, research into
+# a method, self-harm in slang, passive wishes, a treatment as the last try, doubts about being
+# around later.
+_SELF_HARM_MORE = [
+    _NOT_SAFE.pattern,
+    r"\b(?:pills|meds|knife|blade|razor|gun|rope|noose)\b.{0,25}\b(?:in my hand|next to me|beside me|on my lap|"
+    r"on the bed next|in front of me|right here)\b|\bcan't stop looking at (?:it|the (?:knife|blade|gun|pills|rope))\b",
+    r"\b(?:standing|sitting|i'm|i am|right now)\b.{0,25}\b(?:on the (?:roof|ledge|edge)|on (?:the|a) bridge|"
+    r"edge of (?:the|a) (?:bridge|roof|cliff|building))\b",
+    r"\b(?:in (?:my|the) car in the garage|engine running)\b.{0,40}\b(?:garage|engine running|closed)\b|"
+    r"\bclosed garage\b",
+    r"\b(?:took|take|taking|got) (?:the|my) gun out\b|\bloaded (?:the|my) gun\b",
+    r"\b(?:i've|i have|ive) (?:decided|made (?:my|the) decision|a plan and a date|a plan)\b|"
+    r"\b(?:have|got) (?:a|the) (?:plan|date)\b.{0,40}\b(?:sunday|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|tonight|tomorrow|weekend|birthday|after)\b",
+    r"\b(?:i'm|im|i am) (?:ending|going to end|gonna end) (?:it|things|everything)\b(?! (?:with|between))|"
+    r"\bending it\b(?! (?:with|between))",
+    r"\b(?:enough|all (?:my|the)) (?:oxy\w*|pills|meds|insulin|sleeping pills)\b.{0,20}\b(?:put away|saved|stashed|"
+    r"hidden|ready|once (?:she's|he's|they're) asleep)\b|\btake all (?:my|the|my \w+'s) \w+ (?:pills|meds)\b",
+    r"\b(?:bought|got|buying) (?:new |a )?(?:blades?|razors?|rope|a gun)\b.{0,40}\b(?:tonight|deep|this time|"
+    r"for myself|bathtub)\b|\bgoing deep(?:er)? this time\b",
+    r"\b(?:gave|giving|given) (?:away )?(?:my|all my)\b.{0,40}\b(?:to my|away)\b.{0,60}\b(?:doesn't know why|i do|"
+    r"won't need|last thing|wrapping things up|ready now)\b|\bgave away my\b",
+    r"\b(?:rehome[d]?|new home for|take care of) my (?:dog|cat|cats|dogs|pets?|bird)\b.{0,60}\b(?:won't|after|"
+    r"gone|last thing|this week|able to)\b|\bsomeone will take care of my (?:cat|dog|kids|pets?)\b",
+    r"\b(?:after|once) i'm gone\b|\bwhen i'm gone\b|\bso nobody gets stuck with\b",
+    r"\b(?:updated|wrote|finished|made) (?:my )?(?:will|the notes|notes|letters)\b.{0,60}\b(?:passwords|each of|"
+    r"one for|peaceful|done finally|wasn't their fault|all done)\b|\bwrote down all my passwords\b",
+    r"\b(?:said|say|saying) (?:sorry|goodbye) (?:for|to) everything\b|\bi think i'm ready now\b|"
+    r"\bwrapping things up\b|\bfinished writing the notes\b|\bit wasn'?t their fault\b",
+    r"\blast thing keeping me here\b|\bonly thing keeping me (?:here|alive|going)\b",
+    r"\b(?:which|what) (?:bridge|building|height|floor)\b.{0,40}\b(?:high enough|to be sure|would kill|fatal)\b|"
+    r"\bhigh enough to be sure\b",
+    r"\b(?:lethal|fatal|deadly) (?:dose|amount)\b|\bhow much \w+ (?:would be|is) (?:lethal|fatal|deadly|enough to)\b|"
+    r"\b(?:would|will|does) (?:still )?(?:work|kill)\b.{0,40}\b(?:garage|carbon monoxide|converters?)\b",
+    r"\bknots? (?:that )?hold (?:body )?weight\b|\bi know why i'm reading\b",
+    r"\b(?:relapsed|relapse)\b.{0,40}\b(?:sh|self[- ]?harm|cutting|clean from)\b|\bclean from sh\b|"
+    r"\bi sh'?d\b|\bsh'?d again\b|\b(?:bad|strong|really bad) urges\b|\burges (?:to|are) (?:cut|sh|hurt)\b|"
+    r"\bbutterfly strips\b|\b(?:blade|razor)\b.{0,20}\bnext to me\b",
+    r"\bhope (?:a|the) (?:truck|car|bus|train) (?:hits|takes) me\b|\b(?:hit|take) me out\b|\btakes me out\b|"
+    r"\bhope i (?:just )?(?:don't|dont|do not) make it\b|\bdon't make it to (?:the )?morning\b|"
+    r"\bwouldn't mind if (?:my heart|i) (?:just )?(?:stopped|died|didn't wake)\b|\bwouldn't fight it\b|"
+    r"\bdon't look on purpose\b|\bsee what happens\b.{0,20}$|\b(?:cancer|crash|illness)\b.{0,50}\b(?:relieved|relief)\b|"
+    r"\bfelt calm,? like finally\b",
+    r"\b(?:last (?:shot|resort|thing|chance|option|try))\b.{0,60}\b(?:before|if|fails?|done|give up|plan|"
+    r"check out|living|sticking around|out of options)\b|\b(?:if|when) (?:it|this|ketamine|kap|the ketamine|"
+    r"treatment) (?:fails|doesn't work|does not work|doesn't make)\b.{0,60}\b(?:plan|done|what i'm going to do|"
+    r"out|end|give up|over)\b",
+    r"\bnot sticking around\b|\bcheck out permanently\b|\bgive up on (?:living|life)\b|\bi'm done for good\b|"
+    r"\bdone for good\b",
+    r"\b(?:won't|wont|will not) (?:need|be needing) (?:it|the appointment|that)\b.{0,20}\b(?:by then|anyway)\b|"
+    r"\bprobably won't need it\b|\b(?:won't|wont) be (?:here|around|alive) (?:next|by|after|much)\b|"
+    r"\b(?:don't|do not) plan on being (?:around|here|alive)\b|\btoo late for me\b|"
+    r"\bknow how this ends for me\b|\bdisappear\.? permanently\b",
+    r"\bi (?:wanna|want to) dye\b|\bending my (?:life|lyfe)\b|\b(?:end|ending) my lyfe\b",
+    r"\bhow i'?d end things\b|\bplanning how\b.{0,20}\b(?:end|die)\b",
+    r"\bthought about going further\b|\bcutting (?:pretty )?(?:regularly|again|a lot)\b",
+    r"\b(?:driving|drive) off the road\b",
+    r"\b(?:gun|pistol)\b.{0,60}\b(?:taken it out|take it out|think about it)\b",
+]
+_CRISIS_PATTERNS += [(SELF_HARM, re.compile(p)) for p in _SELF_HARM_MORE]
+
+# The subject comes up without present risk: a resolved past, a question about treatment or
+# research. Like a figure of speech, this only ever lowers the *model's* crisis guess.
+_TOPIC_CONTEXT = re.compile(
+    r"\b(?:years? ago|in (?:high school|college|my teens|my twenties)|as a (?:teen|teenager|kid)|back in|"
+    r"long time ago|a long time|used to|haven't (?:in|since)|nothing since|been stable|stable since|"
+    r"not now|history (?:of|section)|in the past)\b|"
+    r"\b(?:do you|does anyone|is (?:dbt|there)|are you|clinicians?|therapists?|someone who) "
+    r"(?:\w+ ){0,3}(?:treat|help|work with|specialize|experienced|available|handle)\b|"
+    r"\b(?:psych class|project|novel|paper|homework|research|school counselor|asking for)\b"
+)
+_RISK_WORDS = re.compile(r"\b(?:suicid\w*|self[- ]?harm\w*|cut myself|kill|die|dying|alive|overdose|jump)\b")
+
 # Figures of speech and ordinary uses of risk words. They only ever lower a *model's*
 # crisis guess; a real risk phrase elsewhere in the message still wins.
 _FIGURES_OF_SPEECH = re.compile(
@@ -340,8 +525,8 @@ _NEGATION_WINDOW = 5  # words before a risk phrase that a negator may stand in
 
 
 def _negated(text: str, match: "re.Match[str]") -> bool:
-    if _NEGATORS.match(match.group(0)):
-        return False  # the phrase carries its own negation: "don't want to live"
+    if _NEGATORS.match(match.group(0)) or _NOT_SAFE.fullmatch(match.group(0)):
+        return False  # the phrase carries its own negation: "don't want to live", "no, I'm not safe"
     before = text[: match.start()]
     boundaries = list(_CLAUSE_BOUNDARY.finditer(before))
     if boundaries:
@@ -351,8 +536,30 @@ def _negated(text: str, match: "re.Match[str]") -> bool:
     return bool(_NEGATORS.search(window))
 
 
+def normalise_es(text: str) -> str:
+    """Lower case without accents, with a few spellings people type in a hurry."""
+    text = unicodedata.normalize("NFKD", (text or "").lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"\bkiero\b", "quiero", text)
+    text = re.sub(r"\baki\b", "aqui", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_ES_WORDS = re.compile(r"\b(?:que|de|no|me|mi|la|el|y|estoy|quiero|ya|por|con|para|es|lo|se|yo|una?|"
+                       r"mas|todo|esta|tengo|pero|mis|los|las|le|del|muy|hoy|ahorita|porque)\b")
+_EN_WORDS = re.compile(r"\b(?:the|i|my|to|and|is|you|it|of|a|not|i'm|im|am|me|in|this|that|just|have|for|with|"
+                       r"do|what|how|so|but|be|are|was|don't|dont)\b")
+
+
+def looks_spanish(normalised: str) -> bool:
+    """At least as many common Spanish words as English ones (and at least one)."""
+    spanish = len(_ES_WORDS.findall(normalised))
+    return spanish > 0 and spanish >= len(_EN_WORDS.findall(normalised))
+
+
 def check(text: str) -> GuardResult:
-    """Judges one message. Crisis wins over everything; then negation; then figures of speech."""
+    """Judges one message. Crisis wins over everything (a message is a crisis if any part of it is);
+    then negation; then figures of speech and mentions of the topic without present risk."""
     normalised = _TOPIC_MENTIONS.sub(" ", normalise(text))
     if not normalised.strip():
         return GuardResult(NONE)
@@ -362,10 +569,19 @@ def check(text: str) -> GuardResult:
             if _negated(normalised, match):
                 negated_match = negated_match or match.group(0)
                 continue
-            return GuardResult(CRISIS, category, match.group(0))
+            return GuardResult(CRISIS, category, match.group(0), not_safe=bool(_NOT_SAFE.search(normalised)))
+    spanish = normalise_es(text)
+    for category, pattern in (_SPANISH_PATTERNS if looks_spanish(spanish) else []):
+        match = pattern.search(spanish)
+        if match:
+            return GuardResult(CRISIS, category, match.group(0), language="es",
+                               not_safe=bool(_NOT_SAFE.search(spanish)))
     if negated_match:
         return GuardResult(NEGATED, matched=negated_match)
     figure = _FIGURES_OF_SPEECH.search(normalised)
     if figure:
         return GuardResult(FIGURE_OF_SPEECH, matched=figure.group(0))
+    context = _TOPIC_CONTEXT.search(normalised)
+    if context and _RISK_WORDS.search(normalised):
+        return GuardResult(TOPIC_MENTION, matched=context.group(0))
     return GuardResult(NONE)

@@ -31,6 +31,7 @@ CATEGORY_LABELS = {
     "self_harm": "possible risk of suicide or self-harm",
     "harm_others": "possible risk of harming someone else",
     "medical_emergency": "possible overdose or medical emergency",
+    "danger_from_others": "in danger from someone else (violence, abuse, threats or a child at risk)",
     "not_safe": "said they are NOT safe right now",
 }
 

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class CrisisAlert:
     conversation_id: str
-    category: str  # self_harm, harm_others, medical_emergency or not_safe
+    category: str  # self_harm, harm_others, medical_emergency, danger_from_others or not_safe
     trigger: str  # what set it off: "crisis phrase", "crisis intent", "said not safe"
     created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     contact: Dict[str, str] = field(default_factory=dict)  # what the chat already knows: name, email, phone

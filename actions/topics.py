@@ -12,6 +12,7 @@ TOPIC_LABELS = {
     "crisis": "I need urgent help",
     "crisis_harm_others": "I need urgent help",
     "crisis_medical_emergency": "This is a medical emergency",
+    "crisis_danger_from_others": "Someone is hurting or threatening me",
     "ask_psychotherapy_what_is": "What psychotherapy is",
     "ask_therapeutic_alliance": "The relationship with my therapist",
     "ask_therapy_approaches": "Therapy approaches",

@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 CRISIS_ACTION = "action_crisis_response"
 CRISIS_INTENTS = {"crisis": "self_harm", "crisis_harm_others": "harm_others",
-                  "crisis_medical_emergency": "medical_emergency"}
+                  "crisis_medical_emergency": "medical_emergency",
+                  "crisis_danger_from_others": "danger_from_others"}
 DEFAULT_TIMEOUT_SECONDS = 5.0
 
 _rasa_run = RemoteAction.run

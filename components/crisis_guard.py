@@ -33,6 +33,7 @@ CRISIS_INTENTS = {
     crisis_phrases.SELF_HARM: "crisis",
     crisis_phrases.HARM_OTHERS: "crisis_harm_others",
     crisis_phrases.MEDICAL_EMERGENCY: "crisis_medical_emergency",
+    crisis_phrases.DANGER_FROM_OTHERS: "crisis_danger_from_others",
 }
 
 
@@ -72,7 +73,8 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
             result = crisis_phrases.check(text)
             if result.is_crisis:
                 self._force_intent(message, CRISIS_INTENTS[result.category])
-            elif result.verdict in (crisis_phrases.NEGATED, crisis_phrases.FIGURE_OF_SPEECH):
+            elif result.verdict in (crisis_phrases.NEGATED, crisis_phrases.FIGURE_OF_SPEECH,
+                                    crisis_phrases.TOPIC_MENTION):
                 self._demote_crisis_guess(message)
         return messages
 

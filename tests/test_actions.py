@@ -36,7 +36,52 @@ def test_crisis_response_gives_the_numbers_and_asks_if_safe(make_tracker, text, 
     for needle in must_contain:
         assert needle in messages[0]["text"]
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
-    assert events == [SlotSet("safety_check_pending", True), ActiveLoop(None)]
+    category = {"crisis": "self_harm", "crisis_harm_others": "harm_others",
+                "crisis_medical_emergency": "medical_emergency"}[intent]
+    assert events == [SlotSet("safety_check_pending", True), SlotSet("crisis_category", category),
+                      SlotSet("crisis_language", "en"), ActiveLoop(None)]
+
+
+@pytest.mark.parametrize("text", ["I don't feel safe at home, my partner hits me",
+                                  "my stepdad hits my little sister and she has bruises"])
+def test_danger_from_someone_else_gets_911_and_the_hotlines(make_tracker, caplog, text):
+    messages, events = run(ActionCrisisResponse(), make_tracker(text, "crisis_danger_from_others"))
+    reply = messages[0]["text"]
+    assert "911" in reply and "1-800-799-7233" in reply and "88788" in reply and "1-800-422-4453" in reply
+    assert SlotSet("crisis_category", "danger_from_others") in events
+    assert "category=danger_from_others" in caplog.text
+
+
+def test_a_spanish_crisis_message_gets_the_answer_in_spanish(make_tracker):
+    messages, events = run(ActionCrisisResponse(), make_tracker("ya no quiero vivir, quiero morirme", "crisis"))
+    reply = messages[0]["text"]
+    assert "988 y marca 2" in reply and "AYUDA" in reply and "911" in reply and "¿Estás a salvo" in reply
+    assert messages[0]["buttons"][0]["title"].startswith("Sí")
+    assert SlotSet("crisis_language", "es") in events
+
+
+@pytest.mark.parametrize("category, must, must_not", [
+    ("medical_emergency", ["911", "Poison Control"], ["988"]),
+    ("harm_others", ["step away from the person", "911"], ["hurt yourself"]),
+    ("danger_from_others", ["911", "safe place", "1-800-799-7233"], ["hurt yourself"]),
+    ("self_harm", ["911", "988", "hurt yourself"], []),
+])
+def test_not_safe_gets_the_follow_up_for_the_crisis_at_hand(make_tracker, caplog, category, must, must_not):
+    tracker = make_tracker("no", "deny", slots={"safety_check_pending": True, "crisis_category": category})
+    messages, _ = run(ActionHandleYesNo(), tracker)
+    for needle in must:
+        assert needle in messages[0]["text"]
+    for needle in must_not:
+        assert needle not in messages[0]["text"]
+    assert "Nobody watches this chat live" in messages[0]["text"]
+
+
+def test_typing_not_safe_in_answer_to_the_safety_question_is_that_answer(make_tracker, caplog):
+    tracker = make_tracker("no I'm not safe", "crisis", slots={"safety_check_pending": True,
+                                                               "crisis_category": "medical_emergency"})
+    messages, events = run(ActionCrisisResponse(), tracker)
+    assert len(messages) == 1 and "Poison Control" in messages[0]["text"] and events == []
+    assert "not_safe" in caplog.text
 
 
 def test_crisis_response_logs_an_alert_without_message_text(make_tracker, caplog):

@@ -209,3 +209,13 @@ def test_stop_then_continue_after_a_server_restart(workdir, intake_env, store):
         assert store.get_answers(sender)["email"] == "robin@example.com"
     finally:
         second.stop()
+
+
+def test_not_safe_typed_at_the_best_time_question_is_a_crisis_not_an_answer(assistant, store):
+    sender = f"notsafe-{uuid.uuid4()}"
+    assistant.text(sender, "book a consultation")
+    converse(assistant, sender, ["yes"] + contact("Max Roe", "max@example.com", "555-456-7890")[:4])
+    reply = assistant.text(sender, "No, I'm not safe. I have the pills in my hand")
+    assert "988" in reply and "911" in reply and "paused your intake" in reply
+    follow_up = assistant.text(sender, "no")
+    assert "911" in follow_up and "Nobody watches this chat live" in follow_up

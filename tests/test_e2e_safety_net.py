@@ -1,0 +1,63 @@
+"""End to end: the safety net for kinds of crisis beyond self-harm, in Spanish, and in any state."""
+
+import uuid
+
+import pytest
+
+from tests.e2e_servers import Assistant
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("safety-net")
+    running = Assistant(workdir, {
+        "INTAKE_DATABASE_URL": f"sqlite:///{workdir / 'intake.db'}", "INTAKE_VAR_DIR": str(workdir / "var"),
+        "STAFF_WEBHOOK_URL": "", "STAFF_EMAIL_TO": "", "SMTP_HOST": "", "OUTBOX_WORKER": "off"}).start()
+    yield running
+    running.stop()
+
+
+def sender() -> str:
+    return f"net-{uuid.uuid4().hex}"
+
+
+@pytest.mark.parametrize("message", [
+    "I don't feel safe at home, my partner hits me",
+    "my ex keeps following me and says he'll hurt me",
+])
+def test_danger_from_someone_else_gets_911_and_the_domestic_violence_hotline(assistant, message):
+    reply = assistant.text(sender(), message)
+    assert "911" in reply and "1-800-799-7233" in reply and "Are you safe right now?" in reply
+
+
+@pytest.mark.parametrize("message", [
+    "ya no quiero vivir",
+    "mi esposo me pega y tengo miedo de volver a mi casa",
+    "me tome como 20 pastillas",
+])
+def test_a_spanish_crisis_message_gets_the_crisis_response_in_spanish(assistant, message):
+    reply = assistant.text(sender(), message)
+    assert "911" in reply and "¿Estás a salvo ahora mismo?" in reply
+
+
+def test_im_not_safe_after_a_greeting_is_a_crisis(assistant):
+    conversation = sender()
+    assistant.text(conversation, "hi")
+    reply = assistant.text(conversation, "I'm not safe right now")
+    assert "988" in reply and "911" in reply
+
+
+def test_not_safe_during_the_callback_form_does_not_cancel_into_silence(assistant):
+    conversation = sender()
+    assistant.text(conversation, "can I talk to a person")
+    reply = assistant.text(conversation, "I'm not safe right now")
+    assert "988" in reply and "911" in reply and "haven't passed anything on" not in reply
+
+
+def test_after_an_overdose_not_safe_means_911_and_poison_control_not_988(assistant):
+    conversation = sender()
+    assert "Poison Control" in assistant.text(conversation, "I took a whole bottle of pills")
+    follow_up = assistant.text(conversation, "no")
+    assert "911" in follow_up and "Poison Control" in follow_up and "988" not in follow_up
