@@ -363,8 +363,10 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
 ] + [
     (DANGER_FROM_OTHERS, re.compile(p)) for p in [
         r"\bme (?:pega|golpea|pego|golpeo|maltrata|amenaza|amenazo|ahorca|ahorco|empuja|empujo|viola|violo)\b",
-        r"\b(?:me quiere|amenazo con|amenaza con|dice que me va a|dijo que me iba a) (?:matar|lastimar|pegar|hacer dano)",
-        r"\bno (?:estoy|me siento) (?:a salvo|segur[oa]) en (?:mi )?casa\b|\bmiedo de (?:volver|regresar|ir) a (?:mi )?casa\b",
+        r"\b(?:me quiere|amenazo con|amenaza con|dice que me va a|dijo que me iba a) "
+        r"(?:matar|lastimar|pegar|hacer dano)",
+        r"\bno (?:estoy|me siento) (?:a salvo|segur[oa]) en (?:mi )?casa\b|"
+        r"\bmiedo de (?:volver|regresar|ir) a (?:mi )?casa\b",
         r"\b(?:escondid[oa]|encerrad[oa])\b.{0,60}\b(?:mi (?:pareja|esposo|esposa|novio|novia|marido)|el|ella)\b",
         r"\babus(?:a|an|aba|o|aron|ando) de (?:mi|mis|la|el) \w+|\b(?:nin[oa]|hij[oa]|sobrin\w*|niet[oa])\b.{0,60}"
         r"\b(?:abus\w*|le pega|la golpea|lo golpea|moretones|miedo)\b",
@@ -378,7 +380,8 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
     ]
 ] + [
     (SELF_HARM, re.compile(p)) for p in [
-        r"\b(?:matarme|suicid(?:arme|arse|io|a)|quitarme la vida|me quiero morir|quiero morir\w*|morirme|desaparecer para siempre)\b",
+        r"\b(?:matarme|suicid(?:arme|arse|io|a)|quitarme la vida|me quiero morir|quiero morir\w*|morirme|"
+        r"desaparecer para siempre)\b",
         r"\b(?:acabar|terminar) con (?:mi vida|todo|esto)\b|\bse acabe todo\b",
         r"\bno quiero (?:seguir )?(?:vivir|viviendo|estar aqui|despertar|existir)\b|\bno despertar\b",
         r"\b(?:ya )?no (?:aguanto|puedo) mas\b|\bcansad[oa] de vivir\b|\bya no quiero seguir\b",
@@ -449,7 +452,8 @@ _SELF_HARM_MORE = [
     r"\bhope (?:a|the) (?:truck|car|bus|train) (?:hits|takes) me\b|\b(?:hit|take) me out\b|\btakes me out\b|"
     r"\bhope i (?:just )?(?:don't|dont|do not) make it\b|\bdon't make it to (?:the )?morning\b|"
     r"\bwouldn't mind if (?:my heart|i) (?:just )?(?:stopped|died|didn't wake)\b|\bwouldn't fight it\b|"
-    r"\bdon't look on purpose\b|\bsee what happens\b.{0,20}$|\b(?:cancer|crash|illness)\b.{0,50}\b(?:relieved|relief)\b|"
+    r"\bdon't look on purpose\b|\bsee what happens\b.{0,20}$|"
+    r"\b(?:cancer|crash|illness)\b.{0,50}\b(?:relieved|relief)\b|"
     r"\bfelt calm,? like finally\b",
     r"\b(?:last (?:shot|resort|thing|chance|option|try))\b.{0,60}\b(?:before|if|fails?|done|give up|plan|"
     r"check out|living|sticking around|out of options)\b|\b(?:if|when) (?:it|this|ketamine|kap|the ketamine|"

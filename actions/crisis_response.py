@@ -113,7 +113,8 @@ def crisis_message_es(category: str, profile: PracticeProfile, alerted: bool = F
                  f"- Si estás en peligro inmediato, llama al {emergency}.",
                  f"- Línea Nacional sobre la Violencia Doméstica: {c.get('domestic_violence', '1-800-799-7233')} "
                  "(hablan español), las 24 horas.",
-                 f"- Si un niño o una niña está en peligro, llama a Childhelp al {c.get('childhelp', '1-800-422-4453')}."]
+                 "- Si un niño o una niña está en peligro, llama a Childhelp al "
+                 f"{c.get('childhelp', '1-800-422-4453')}."]
     elif category == crisis_phrases.HARM_OTHERS:
         lines = ["Gracias por decírmelo. Estos sentimientos pueden ser muy fuertes.",
                  f"- Si podrías actuar o alguien está en peligro ahora, llama al {emergency}.",
@@ -152,7 +153,8 @@ def not_safe_message(profile: PracticeProfile, category: str = crisis_phrases.SE
                 f"Por favor llama al {emergency} ahora si puedes hacerlo sin peligro. Si puedes, ve a un lugar "
                 "seguro o con alguien de confianza.",
             crisis_phrases.HARM_OTHERS:
-                f"Por favor aléjate de la persona y de cualquier cosa que pueda lastimar, y llama al {emergency} ahora.",
+                "Por favor aléjate de la persona y de cualquier cosa que pueda lastimar, y llama al "
+                f"{emergency} ahora.",
         }.get(category, f"Por favor llama al {emergency} ahora, o llama al 988 y marca 2 para hablar en español. "
                         "Si puedes, quédate con alguien de confianza y aléjate de cualquier cosa con la que "
                         "puedas lastimarte.") + " Nadie lee este chat en vivo."
