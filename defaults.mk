@@ -29,6 +29,9 @@ LOCK_STORE_KEY_PREFIX ?= clinic
 # the action server gets: turn or all (components/rasa_speedups.py).
 MESSAGE_CONCURRENCY ?= 2
 ACTION_TRACKER_EVENTS ?= turn
+# Longest message the channels pass to Rasa; a custom action's time limit (components/).
+MAX_MESSAGE_CHARS ?= 4000
+ACTION_TIMEOUT_SECONDS ?= 5
 PRACTICE_PROFILE ?= practice_profile.yml
 RASA_TELEMETRY_ENABLED ?= false
 SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
