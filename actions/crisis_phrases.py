@@ -190,7 +190,8 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:protective|restraining) order\b.{0,60}\b(?:outside|here|showed up|violat\w*|right now|again)\b",
         rf"\b(?:{_CHILD})(?:'s)? (?:is |was |being |gets |got )?(?:being )?(?:abused|molested|beaten|hit|hurt|"
         r"touched|groomed)\b",
-        rf"\b(?:he|she|they|someone|somebody|{_ABUSER})(?: is| keeps| has been| was| just)? (?:\w+ )?"
+        rf"\b(?:he|she|they|someone|somebody|{_ABUSER}|(?:the )?(?:man|woman|guy|lady|people) next door)"
+        r"(?: is| keeps| has been| was| just)? (?:\w+ )?"
         rf"(?:abus\w*|molest\w*|touch\w*|groom\w*|beat\w*|hit\w*|whip\w*|burn\w*) (?:\w+ )?(?:{_CHILD})\b"
         r"(?! (?:by accident|accidentally))",
         rf"\b(?:{_CHILD})\b.{{0,60}}\b(?:welts|bruises|burns|scared of (?:him|her)|afraid of (?:him|her)|"
@@ -523,6 +524,7 @@ _PSEUDO_NEGATIONS = re.compile(
     r"\b(?:can't|cannot|can not|couldn't|could not) (?:stop|help|shake|get rid of|escape)\b|"
     r"\bnot sure\b|\bno longer\b|\bnot anymore\b|\bno one\b|\bnot just\b|\bnot only\b|"
     r"\bno matter\b|\bnever stop\b|\bnever go away\b|\bdon't know\b|\bno idea\b|"
+    r"\b(?:won't|will not|doesn't|does not|didn't|did not|never) (?:stop|leave me alone)\b|"
     r"\bnot (?:okay|ok|fine|safe|well|doing well|good)\b"
 )
 _NEGATION_WINDOW = 5  # words before a risk phrase that a negator may stand in
