@@ -1,21 +1,27 @@
-"""Crisis protocol actions: the crisis response and the "are you safe right now?" answer."""
+"""Crisis protocol actions: the crisis response, the direct question when risk is uncertain, and
+the answers to "are you safe right now?" and to that question."""
 
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import crisis_phrases
 from actions.crisis_response import (
+    CHECK_IN_BUTTONS,
+    CHECK_IN_BUTTONS_ES,
+    check_in_message,
+    check_in_no_message,
     crisis_message,
     not_safe_message,
     safe_buttons,
     safe_now_message,
 )
-from actions.intake_actions import is_intake_active, known_contact, pause_events
+from actions.faq import answer_faq
+from actions.intake_actions import is_intake_active, known_contact, mark_resumed, pause_events
 from actions.practice_profile import current_profile
 from actions.staff_alerts import CrisisAlert, send_crisis_alert
 
@@ -45,23 +51,60 @@ class ActionCrisisResponse(Action):
         category = guard.category if guard.is_crisis else INTENT_CATEGORIES.get(
             intent, crisis_phrases.SELF_HARM)
         language = guard.language if guard.is_crisis else "en"
-        alerted = send_crisis_alert(CrisisAlert(
-            conversation_id=tracker.sender_id,
-            category=category,
-            trigger="crisis phrase" if guard.is_crisis else "crisis intent",
-            contact=known_contact(tracker),
-        )) is not None
-        dispatcher.utter_message(text=crisis_message(category, current_profile(), language=language,
-                                                     alerted=alerted),
-                                 buttons=safe_buttons(language))
-        events = [SlotSet("safety_check_pending", True), SlotSet("crisis_category", category),
-                  SlotSet("crisis_language", language)]
+        return run_protocol(dispatcher, tracker, category, language,
+                            "crisis phrase" if guard.is_crisis else "crisis intent")
+
+
+def run_protocol(dispatcher: CollectingDispatcher, tracker: Tracker, category: str, language: str,
+                 trigger: str) -> List[Dict[Text, Any]]:
+    """The crisis response: an urgent staff alert, the resources and "are you safe right now?"."""
+    alerted = send_crisis_alert(CrisisAlert(
+        conversation_id=tracker.sender_id, category=category, trigger=trigger,
+        contact=known_contact(tracker))) is not None
+    dispatcher.utter_message(text=crisis_message(category, current_profile(), language=language,
+                                                 alerted=alerted),
+                             buttons=safe_buttons(language))
+    events = [SlotSet("safety_check_pending", True), SlotSet("crisis_category", category),
+              SlotSet("crisis_language", language), SlotSet("risk_check_pending", False)]
+    if is_intake_active(tracker):
+        # The intake waits: safety first. Its answers are kept for later.
+        dispatcher.utter_message(text="I've paused your intake and saved your answers. When you're ready, "
+                                      "say \"continue\" to finish it.")
+        return events + pause_events(tracker)
+    # Any other loop (the did-you-mean fallback) ends too: nothing else comes before safety.
+    return events + [ActiveLoop(None)]
+
+
+def question_behind(ranking: List[Dict[Text, Any]]) -> Any:
+    """The likeliest ordinary topic that came with a message, answered once risk is ruled out."""
+    for entry in ranking or []:
+        name = entry.get("name") or ""
+        if (name.startswith("ask_") or name == "bot_challenge") and (entry.get("confidence") or 0.0) >= 0.3:
+            return name
+    return None
+
+
+class ActionRiskCheckIn(Action):
+    """Uncertain risk: asks directly (Yes / No / Not sure) with the 988 line; no alert, yet."""
+
+    def name(self) -> Text:
+        return "action_risk_check_in"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("safety_check_pending"):
+            return answer_not_safe(dispatcher, tracker)  # "I'm not okay" answering "are you safe?"
+        if tracker.get_slot("risk_check_pending"):
+            return answer_check_in(dispatcher, tracker, domain, "unsure")  # distress answering the question
+        text = tracker.latest_message.get("text") or ""
+        language = "es" if crisis_phrases.looks_spanish(crisis_phrases.normalise_es(text)) else "en"
+        dispatcher.utter_message(text=check_in_message(current_profile(), language),
+                                 buttons=CHECK_IN_BUTTONS_ES if language == "es" else CHECK_IN_BUTTONS)
+        events = [SlotSet("risk_check_pending", True), SlotSet("crisis_language", language),
+                  SlotSet("check_in_topic", question_behind(tracker.latest_message.get("intent_ranking"))),
+                  SlotSet("check_in_paused_intake", is_intake_active(tracker))]
         if is_intake_active(tracker):
-            # The intake waits: safety first. Its answers are kept for later.
-            dispatcher.utter_message(text="I've paused your intake and saved your answers. When you're ready, "
-                                          "say \"continue\" to finish it.")
             return events + pause_events(tracker)
-        # Any other loop (the did-you-mean fallback) ends too: nothing else comes before safety.
         return events + [ActiveLoop(None)]
 
 
@@ -74,6 +117,8 @@ class ActionHandleYesNo(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name")
+        if tracker.get_slot("risk_check_pending"):
+            return answer_check_in(dispatcher, tracker, domain, intent)
         if not tracker.get_slot("safety_check_pending"):
             dispatcher.utter_message(response="utter_anything_else")
             return []
@@ -94,3 +139,25 @@ def answer_not_safe(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
         conversation_id=tracker.sender_id, category="not_safe", trigger=f"said not safe ({category})",
         contact=known_contact(tracker)))
     return []
+
+
+def answer_check_in(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any],
+                    intent: Text) -> List[Dict[Text, Any]]:
+    """Yes or not sure: the crisis protocol and an urgent alert. No: thanks, and on with what the
+    person asked (the question that came with the message, or the intake where it stopped)."""
+    language = tracker.get_slot("crisis_language") or "en"
+    if intent != "deny":
+        return run_protocol(dispatcher, tracker, crisis_phrases.SELF_HARM, language,
+                            "check-in answered yes" if intent == "affirm" else "check-in answered not sure")
+    dispatcher.utter_message(text=check_in_no_message(current_profile(), language))
+    events = [SlotSet("risk_check_pending", False), SlotSet("check_in_topic", None),
+              SlotSet("check_in_paused_intake", False)]
+    if tracker.get_slot("check_in_paused_intake"):
+        if tracker.get_slot("intake_consent") is True:
+            mark_resumed(tracker)
+        return events + [ActiveLoop("intake_form"), FollowupAction("intake_form")]
+    topic = tracker.get_slot("check_in_topic")
+    if not (topic and answer_faq({"intent": {"name": topic, "confidence": 1.0}}, dispatcher,
+                                 current_profile(), domain.get("responses", {}))):
+        dispatcher.utter_message(response="utter_anything_else")
+    return events

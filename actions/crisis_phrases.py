@@ -23,12 +23,13 @@ CRISIS = "crisis"
 NEGATED = "negated"
 FIGURE_OF_SPEECH = "figure_of_speech"
 TOPIC_MENTION = "topic_mention"  # the subject comes up (history, research, "do you treat ..."), no present risk
+UNCERTAIN = "uncertain"  # could be risk, could be ordinary: ask the person directly
 NONE = "none"
 
 
 @dataclass(frozen=True)
 class GuardResult:
-    verdict: str  # CRISIS, NEGATED, FIGURE_OF_SPEECH, TOPIC_MENTION or NONE
+    verdict: str  # CRISIS, UNCERTAIN, NEGATED, FIGURE_OF_SPEECH, TOPIC_MENTION or NONE
     category: Optional[str] = None  # for CRISIS: one of CATEGORIES
     matched: Optional[str] = None  # the phrase that decided it (for staff alerts, never logged)
     language: str = "en"  # "es" when a Spanish phrase decided it: the answer is then in Spanish
@@ -133,6 +134,12 @@ _CHILD = (
     r"grandchild|grandson|granddaughter|little one|students?|stepson|stepdaughter|sister|brother)"
 )
 
+# The subject named on its own ("suicidal", "self-harm"): a crisis, unless the message is about
+# treatment, research or a resolved past.
+_BARE_SUICIDE = r"\bsuicid(?:e|al|ality)\b"
+_BARE_SELF_HARM = r"\bself[- ]?harm(?:ing|ed)?\b|\bself[- ]?injur(?:y|ing)\b"
+_BARE_TOPIC = {_BARE_SUICIDE, _BARE_SELF_HARM}
+
 _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
     (MEDICAL_EMERGENCY, re.compile(p)) for p in [
         r"\b(?:i|i've|i have|she|he|they|my \w+) (?:just )?(?:overdosed|took an overdose)\b",
@@ -200,7 +207,7 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"(?:shoved|pushed|hit|hits|takes my (?:money|check|social security)|steals? my|locks? me)\b"
         r"(?=.{0,80}\b(?:i'm \d{2}|i am \d{2}|elderly|my (?:dad|mom|father|mother|grandma|grandpa)|\d{2} years old)\b)",
         r"\b(?:domestic violence|being abused|abusive (?:relationship|partner|husband|wife|boyfriend|girlfriend))\b"
-        r"(?=.{0,60}\b(?:now|right now|tonight|still|help|scared|afraid|what do i do)\b)",
+        r"(?=.{0,60}\b(?:right now|tonight|still|help me|scared|afraid|what do i do)\b)",
         r"\b(?:raped|sexually assaulted) me\b|\b(?:i was|i've been|i got) (?:just )?(?:raped|sexually assaulted)\b",
     ]
 ] + [
@@ -210,7 +217,8 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf"(?:killing|hurting|harming|stabbing|shooting|drowning|smothering) {_PERSON}\b",
         rf"\bi'?(?:m| am) (?:going to|gonna|about to) (?:snap|lose it) (?:and|&) {_HARM_VERB}\b",
         rf"\b(?:snap|lose it) (?:and|&) {_HARM_VERB} {_PERSON}\b",
-        r"\bshoot up (?:the|my|a) (?:school|office|work|workplace|job|company|class|place|church|mall)\b",
+        r"\bshoot up (?:the|my|a|our|that) (?:\w+ )?(?:school|office|work|workplace|job|company|class|place|"
+        r"church|mall|store|party|building)\b",
         r"\b(?:bring|take) a (?:gun|knife) to (?:school|work|the office)\b",
         rf"\bi(?: could| will|'ll| would| might) (?:(?:really|actually|just|totally|seriously) )?"
         rf"{_HARM_VERB} {_PERSON}\b{_NOT_FEELINGS}",
@@ -238,8 +246,8 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf"{_ME}\b(?! (?:shaving|cooking|by accident|accidentally|on (?:the|a|an|some)\b|while|"
         rf"a (?:slice|piece|break)|some slack|up))",
         r"\b(?:end|ending|take|taking|took) (?:my|my own) (?:own )?life\b",
-        r"\bsuicid(?:e|al|ality)\b",
-        r"\bself[- ]?harm(?:ing|ed)?\b|\bself[- ]?injur(?:y|ing)\b",
+        _BARE_SUICIDE,
+        _BARE_SELF_HARM,
         r"\b(?:end|ending|finish) it all\b|\bend it (?:tonight|today|now|soon|for good)\b",
         r"\b(?:want|wanted|wanting|wish|ready|plan|planning) to die\b",
         r"\b(?:thinking (?:about|of)|want to|plan(?:ning)? to|going to) (?:take an |taking an )?overdos(?:e|ing)\b",
@@ -467,6 +475,8 @@ _SELF_HARM_MORE = [
     r"\b(?:don't|do not) plan on being (?:around|here|alive)\b|\btoo late for me\b|"
     r"\bknow how this ends for me\b|\bdisappear\.? permanently\b",
     r"\bi (?:wanna|want to) dye\b|\bending my (?:life|lyfe)\b|\b(?:end|ending) my lyfe\b",
+    r"\bnot sure (?:if )?(?:i'll|i will|ill|that i'll) (?:still )?be (?:alive|around|here)\b",
+    r"\b(?:gets? rehomed|rehome (?:her|him|them|my))\b",
     r"\bhow i'?d end things\b|\bplanning how\b.{0,20}\b(?:end|die)\b",
     r"\bthought about going further\b|\bcutting (?:pretty )?(?:regularly|again|a lot)\b",
     r"\b(?:driving|drive) off the road\b",
@@ -484,7 +494,29 @@ _TOPIC_CONTEXT = re.compile(
     r"(?:\w+ ){0,3}(?:treat|help|work with|specialize|experienced|available|handle)\b|"
     r"\b(?:psych class|project|novel|paper|homework|research|school counselor|asking for)\b"
 )
-_RISK_WORDS = re.compile(r"\b(?:suicid\w*|self[- ]?harm\w*|cut myself|kill|die|dying|alive|overdose|jump)\b")
+# Words that may carry risk without saying it: never a crisis on their own, always worth asking.
+_SOFT_CUES = re.compile(
+    r"\b(?:hopeless|hopelessness|worthless|a burden|such a burden|trapped|numb inside|empty inside|"
+    r"give up on everything|giving up on everything|what's the point|whats the point|no point anymore|"
+    r"can't take (?:it|this) anymore|can't do this anymore|dark thoughts|scary thoughts|thoughts i can't tell|"
+    r"not okay|falling apart|don't care what happens to me|nothing matters|"
+    r"tired of everything|exhausted of everything|want (?:it|everything) to stop|want to disappear|"
+    r"wish i could disappear|don't want to wake up|can't keep going|at the end of my rope|"
+    r"don't see a future|no future|nobody cares|no one cares|everyone hates me|i hate myself|"
+    r"hurt myself|hurting myself)\b"
+)
+# A past that is over, and words that bring it into the present.
+_RESOLVED = re.compile(
+    r"\b(?:years? ago|long time ago|a long time ago|nothing since|haven't (?:in|since)|stable since|been stable|"
+    r"in the past|as a (?:teen|teenager|kid)|in (?:high school|college|my teens)|i left (?:him|her|them)|"
+    r"not now at all)\b"
+)
+_PRESENT = re.compile(
+    r"\b(?:again|still|lately|recently|these days|tonight|today|right now|this week|currently|started|"
+    r"back|worse|anymore)\b"
+)
+_RISK_WORDS = re.compile(r"\b(?:suicid\w*|self[- ]?harm\w*|cut myself|kill|die|dying|alive|overdose|jump|"
+                         r"abus\w*|violen\w*)\b")
 
 # Figures of speech and ordinary uses of risk words. They only ever lower a *model's*
 # crisis guess; a real risk phrase elsewhere in the message still wins.
@@ -512,7 +544,12 @@ _TOPIC_MENTIONS = re.compile(
     r"\b(?:my|his|her|their|a) (?:\w+ )?(?:attempted|committed|tried) suicide\b|"
     r"\bused to (?:self[- ]?harm|cut(?: myself)?|hurt myself)\b(?=.{0,60}\b(?:years? ago|in (?:high school|"
     r"college|my teens))\b)|"
-    r"\brisk of overdose\b|\boverdose risk\b"
+    r"\brisk of overdose\b|\boverdose risk\b|"
+    r"\bsuicide (?:loss|survivors?|bereavement|grief)\b|"
+    r"\b(?:caffeine|coffee|sugar|chocolate|netflix|carb|cookie) overdose\b|"
+    r"\boverdos(?:e|ed|ing) on (?:coffee|caffeine|sugar|chocolate|netflix|tv|carbs|cookies|work)\b|"
+    r"\b(?:took|taken|taking) (?:a bunch of|some|lots of|a few|a lot of) (?:shots at|photos|pictures|selfies|"
+    r"notes|breaks|classes)\b"
 )
 
 _NEGATORS = re.compile(
@@ -540,6 +577,35 @@ def _negated(text: str, match: "re.Match[str]") -> bool:
     before = _PSEUDO_NEGATIONS.sub(" ", before)
     window = " ".join(before.split()[-_NEGATION_WINDOW:])
     return bool(_NEGATORS.search(window))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;\n])\s+|\s+(?:anyway|anyways|but|also|btw|ps)[,:]?\s+", re.IGNORECASE)
+
+
+def sentences(text: str) -> List[str]:
+    """The sentences and clauses of a message that are worth judging on their own (3+ words)."""
+    parts = [part.strip() for part in _SENTENCE_END.split(text or "") if part and part.strip()]
+    return [part for part in parts if len(part.split()) >= 3]
+
+
+_SCHEDULE_WORDS = re.compile(
+    r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?s?|weekdays?|weekends?|week|"
+    r"mornings?|afternoons?|evenings?|nights?|noon|midday|lunch(?:time)?|early|late|after|before|"
+    r"around|between|from|to|till|until|and|or|&|any|anytime|time|times|day|days|most|best|is|are|"
+    r"works?|work|good|fine|free|available|only|usually|also|the|in|on|at|a|an|pm|am|p\.m\.|a\.m\.|"
+    r"\d{1,2}(?::\d{2})?(?:am|pm)?|o'clock|ish|next|this|please|thanks|maybe|probably|either|"
+    r"except|but|not|no|yes|ok|okay|i'm|im|i|am|can|do|generally|tomorrow|today|tonight"
+)
+
+
+def looks_like_schedule(text: str) -> bool:
+    """Only days, times and joining words ("Tuesday and Thursday afternoons"): an availability
+    answer, which carries no risk whatever a model makes of it."""
+    words = re.findall(r"[a-z0-9:.'&]+", (text or "").lower())
+    return bool(words) and all(_SCHEDULE_WORDS.fullmatch(word.strip(".")) for word in words) and any(
+        re.fullmatch(r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?s?|weekdays?|weekends?|"
+                     r"mornings?|afternoons?|evenings?|nights?|noon|\d{1,2}(?::\d{2})?(?:am|pm)?", word.strip("."))
+        for word in words)
 
 
 def normalise_es(text: str) -> str:
@@ -570,12 +636,25 @@ def check(text: str) -> GuardResult:
     if not normalised.strip():
         return GuardResult(NONE)
     negated_match: Optional[str] = None
+    bare: Optional[Tuple[str, str]] = None  # the first crisis found only by naming the subject
     for category, pattern in _CRISIS_PATTERNS:
         for match in pattern.finditer(normalised):
             if _negated(normalised, match):
                 negated_match = negated_match or match.group(0)
                 continue
+            if pattern.pattern in _BARE_TOPIC:
+                bare = bare or (category, match.group(0))
+                continue
+            if category in (SELF_HARM, DANGER_FROM_OTHERS) and _RESOLVED.search(normalised) \
+                    and not _PRESENT.search(normalised):
+                # A resolved past ("years ago, nothing since"): ask rather than run the protocol.
+                return GuardResult(UNCERTAIN, category, match.group(0))
             return GuardResult(CRISIS, category, match.group(0), not_safe=bool(_NOT_SAFE.search(normalised)))
+    if bare:
+        context = _TOPIC_CONTEXT.search(normalised)
+        if context:
+            return GuardResult(TOPIC_MENTION, matched=context.group(0))
+        return GuardResult(CRISIS, bare[0], bare[1])
     spanish = normalise_es(text)
     for category, pattern in (_SPANISH_PATTERNS if looks_spanish(spanish) else []):
         match = pattern.search(spanish)
@@ -590,4 +669,7 @@ def check(text: str) -> GuardResult:
     context = _TOPIC_CONTEXT.search(normalised)
     if context and _RISK_WORDS.search(normalised):
         return GuardResult(TOPIC_MENTION, matched=context.group(0))
+    cue = _SOFT_CUES.search(normalised)
+    if cue and not _negated(normalised, cue):
+        return GuardResult(UNCERTAIN, SELF_HARM, cue.group(0))
     return GuardResult(NONE)

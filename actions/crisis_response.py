@@ -22,6 +22,39 @@ def safe_buttons(language: str = "en"):
     return SAFE_BUTTONS_ES if language == "es" else SAFE_BUTTONS
 
 
+CHECK_IN_BUTTONS = [
+    {"title": "Yes", "payload": "/affirm"},
+    {"title": "No", "payload": "/deny"},
+    {"title": "Not sure", "payload": "/unsure"},
+]
+CHECK_IN_BUTTONS_ES = [
+    {"title": "Sí", "payload": "/affirm"},
+    {"title": "No", "payload": "/deny"},
+    {"title": "No estoy seguro/a", "payload": "/unsure"},
+]
+
+
+def check_in_message(profile: PracticeProfile, language: str = "en") -> str:
+    """The direct question asked when risk is uncertain (as the ASQ asks it), with the 988 line."""
+    lifeline = profile.crisis.get("lifeline", "988")
+    emergency = profile.crisis.get("emergency", "911")
+    if language == "es":
+        return ("Quiero asegurarme de entenderte bien: ¿estás pensando en quitarte la vida o en hacerte "
+                "daño? Si quieres hablar con alguien ahora, llama al 988 y marca 2, o envía AYUDA por "
+                f"mensaje de texto al 988. En una emergencia, llama al {emergency}.")
+    return ("I want to check I understood you: are you having thoughts of ending your life or hurting "
+            f"yourself? If you want to talk to someone now, call or text {lifeline} any time, or call "
+            f"{emergency} in an emergency.")
+
+
+def check_in_no_message(profile: PracticeProfile, language: str = "en") -> str:
+    lifeline = profile.crisis.get("lifeline", "988")
+    if language == "es":
+        return ("Gracias por decírmelo. Si eso cambia, puedes llamar al 988 y marcar 2, o enviar AYUDA "
+                "al 988, a cualquier hora.")
+    return f"Thank you for telling me. If that changes, you can call or text {lifeline} any time."
+
+
 def _closing(alerted: bool, question: str = "Are you safe right now?") -> str:
     # Truthful either way: staff get an urgent alert when it could be queued, and nobody reads
     # the chat live.

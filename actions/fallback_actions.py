@@ -20,7 +20,8 @@ class ActionDefaultAskAffirmation(Action):
         buttons = [{"title": label, "payload": f"/{name}"} for name, label in options]
         buttons.append({"title": "Something else", "payload": "/deny"})
         dispatcher.utter_message(
-            text="Sorry, I'm not sure I understood. Did you mean one of these?",
+            text="Sorry, I'm not sure I understood. Did you mean one of these? If you're going through "
+                 "something hard right now, you can call or text 988 any time.",
             buttons=buttons,
         )
         return []

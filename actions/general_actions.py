@@ -16,15 +16,28 @@ CONTACT = {"title": "Contact details", "payload": "/ask_contact"}
 FEES = {"title": "Fees", "payload": "/ask_fees"}
 INSURANCE = {"title": "Insurance", "payload": "/ask_insurance"}
 HOURS = {"title": "Office hours", "payload": "/ask_hours"}
+LOCATION = {"title": "Location", "payload": "/ask_location"}
+TELEHEALTH = {"title": "Telehealth", "payload": "/ask_telehealth"}
+KAP_COURSE = {"title": "How a course runs", "payload": "/ask_kap_process"}
+KAP_VS_OTHER = {"title": "KAP vs. Spravato", "payload": "/ask_kap_vs_other_ketamine"}
+KAP_ROUTE = {"title": "How ketamine is given", "payload": "/ask_kap_administration"}
 
-# intent -> (answer builder, buttons that offer the next step)
+# intent -> (answer builder, buttons that offer the next step); answered from the profile
 PRACTICE_ANSWERS = {
     "ask_hours": (pp.answer_hours, [BOOK, CONTACT]),
     "ask_location": (pp.answer_location, [HOURS, BOOK]),
     "ask_contact": (pp.answer_contact, [HOURS, BOOK]),
     "ask_fees": (pp.answer_fees, [INSURANCE, BOOK]),
     "ask_insurance": (pp.answer_insurance, [FEES, BOOK]),
-    "ask_service_area": (pp.answer_service_area, [{"title": "Telehealth", "payload": "/ask_telehealth"}, BOOK]),
+    "ask_service_area": (pp.answer_service_area, [TELEHEALTH, BOOK]),
+    "ask_ages_seen": (pp.answer_ages_seen, [BOOK, CONTACT]),
+    "ask_cancellation_policy": (pp.answer_cancellation_policy, [FEES, CONTACT]),
+    "ask_parking_accessibility": (pp.answer_parking_accessibility, [LOCATION, TELEHEALTH]),
+    "ask_languages_spoken": (pp.answer_languages_spoken, [CONTACT, BOOK]),
+    "ask_referral_needed": (pp.answer_referral_needed, [INSURANCE, BOOK]),
+    # KAP answers that name what this practice does (routes, Spravato).
+    "ask_kap_administration": (pp.answer_kap_administration, [KAP_COURSE, KAP_VS_OTHER, BOOK]),
+    "ask_kap_vs_other_ketamine": (pp.answer_kap_vs_other_ketamine, [KAP, KAP_ROUTE, BOOK]),
     "talk_to_human": (pp.answer_talk_to_human, [HOURS, BOOK]),
 }
 

@@ -140,6 +140,13 @@ def pause_events(tracker: Tracker) -> List[EventType]:
     return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
+def mark_resumed(tracker: Tracker) -> None:
+    """The stored intake is in progress again (it was paused for safety or by the person)."""
+    intake = store_or_log(intake_store.start_or_resume_intake, tracker.sender_id)
+    if intake is not None and intake.status == "paused":
+        store_or_log(intake_store.set_status, intake.id, "in_progress", "assistant")
+
+
 class ActionPauseIntake(Action):
     def name(self) -> Text:
         return "action_pause_intake"
@@ -174,9 +181,7 @@ class ActionResumeIntake(Action):
                 events = [SlotSet("intake_consent", True)] + [
                     SlotSet(slot, value) for slot, value in restored.items() if slot in flow.ALL_SLOTS]
         if tracker.get_slot("intake_consent") is True or events:
-            intake = store_or_log(intake_store.start_or_resume_intake, tracker.sender_id)
-            if intake is not None and intake.status == "paused":
-                store_or_log(intake_store.set_status, intake.id, "in_progress", "assistant")
+            mark_resumed(tracker)
             dispatcher.utter_message(text="Welcome back. Let's continue where we left off.")
         return events
 

@@ -14,6 +14,12 @@ import yaml
 
 DEFAULT_PROFILE_PATH = Path(__file__).resolve().parent.parent / "practice_profile.yml"
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+# How ketamine may be given in KAP (profile kap.administration), as the assistant says it.
+KAP_ROUTES = {
+    "lozenge": "as a lozenge (troche) that melts under the tongue",
+    "intramuscular": "as a shot into a muscle",
+    "infusion": "as a slow drip into a vein (IV infusion)",
+}
 
 US_STATES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
@@ -50,6 +56,16 @@ class PracticeProfile:
     telehealth: bool = True
     callback_time: str = "within two hours"  # how soon staff call back a request made during hours
     crisis: Dict[str, str] = field(default_factory=dict)
+    minimum_age: int = 18
+    maximum_age: Optional[int] = None  # None: no upper limit
+    cancellation_notice_hours: int = 48
+    late_cancellation_fee: str = ""  # empty: no fee
+    parking: str = ""
+    accessibility: str = ""
+    languages: List[str] = field(default_factory=lambda: ["English"])
+    referral_needed: Dict[str, bool] = field(default_factory=lambda: {"therapy": False, "kap": False})
+    kap_administration: List[str] = field(default_factory=list)  # keys of KAP_ROUTES; empty: not stated
+    offers_spravato: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -73,6 +89,53 @@ def _parse_hours(raw: Dict[str, List[str]]) -> Dict[str, Tuple[time, time]]:
     return hours
 
 
+def _sentence(value: object, name: str) -> str:
+    text = " ".join(str(value or "").split())
+    if not text:
+        raise ProfileError(f"{name}: needs a sentence to say to visitors")
+    return text if text[-1] in ".!?" else text + "."
+
+
+def _flag(section: Dict, key: str, name: str) -> bool:
+    value = section[key]
+    if not isinstance(value, bool):
+        raise ProfileError(f"{name}.{key}: must be true or false")
+    return value
+
+
+def _care_fields(raw: Dict) -> Dict:
+    """The fields for ages, cancellation, access, languages, referrals and KAP, checked."""
+    ages, cancellation = raw["ages_seen"] or {}, raw["cancellation"] or {}
+    minimum, maximum = ages["minimum_age"], ages.get("maximum_age")
+    if not isinstance(minimum, int) or minimum < 18:
+        raise ProfileError("ages_seen.minimum_age: must be 18 or more (the intake only accepts adults)")
+    if maximum is not None and (not isinstance(maximum, int) or maximum <= minimum):
+        raise ProfileError("ages_seen.maximum_age: must be empty or an age above minimum_age")
+    notice = cancellation["notice_hours"]
+    if not isinstance(notice, int) or notice <= 0:
+        raise ProfileError("cancellation.notice_hours: must be a whole number of hours above 0")
+    languages = raw["languages"]
+    if not isinstance(languages, list) or not languages or not all(str(lang).strip() for lang in languages):
+        raise ProfileError("languages: must list at least one language")
+    referral, kap = raw["referral_needed"] or {}, raw["kap"] or {}
+    routes = [str(route).lower() for route in kap.get("administration") or []]
+    unknown = [route for route in routes if route not in KAP_ROUTES]
+    if unknown:
+        raise ProfileError(f"kap.administration: unknown {unknown}; use any of {sorted(KAP_ROUTES)}")
+    return dict(
+        minimum_age=minimum,
+        maximum_age=maximum,
+        cancellation_notice_hours=notice,
+        late_cancellation_fee=" ".join(str(cancellation.get("late_fee") or "").split()),
+        parking=_sentence(raw["parking"], "parking"),
+        accessibility=_sentence(raw["accessibility"], "accessibility"),
+        languages=[str(lang).strip() for lang in languages],
+        referral_needed={key: _flag(referral, key, "referral_needed") for key in ("therapy", "kap")},
+        kap_administration=routes,
+        offers_spravato=_flag(kap, "offers_spravato", "kap"),
+    )
+
+
 def load_profile(path: Optional[os.PathLike] = None) -> PracticeProfile:
     """Reads the profile named by PRACTICE_PROFILE (or the default file) and checks it."""
     path = Path(path or os.environ.get("PRACTICE_PROFILE") or DEFAULT_PROFILE_PATH)
@@ -94,6 +157,7 @@ def load_profile(path: Optional[os.PathLike] = None) -> PracticeProfile:
             telehealth=bool(raw.get("telehealth", True)),
             callback_time=str(raw.get("callback_time") or "within two hours"),
             crisis={k: str(v) for k, v in (raw.get("crisis") or {}).items()},
+            **_care_fields(raw),
         )
     except KeyError as missing:
         raise ProfileError(f"{path}: missing field {missing}") from None
@@ -180,11 +244,13 @@ def format_address(profile: PracticeProfile) -> str:
     return f"{a['street']}, {a['city']}, {a['state']} {a['postal_code']}"
 
 
+def _join(items: List[str], word: str = "and") -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} {items[-1]}"
+
+
 def format_states(profile: PracticeProfile) -> str:
-    names = profile.licensed_state_names
-    if len(names) <= 2:
-        return " and ".join(names)
-    return ", ".join(names[:-1]) + f" and {names[-1]}"
+    return _join(profile.licensed_state_names)
 
 
 # --- Answers ------------------------------------------------------------------------------
@@ -243,6 +309,94 @@ def answer_service_area(profile: PracticeProfile) -> str:
         f"or by telehealth when you are located in {format_states(profile)} at the time of each "
         "session. If you live elsewhere, a therapist licensed in your state is the right fit; "
         "the Psychology Today directory or your insurer can help you find one."
+    )
+
+
+def answer_ages_seen(profile: PracticeProfile) -> str:
+    ages = (f"{profile.minimum_age} and older" if profile.maximum_age is None
+            else f"{profile.minimum_age} to {profile.maximum_age}")
+    limit = " There is no upper age limit." if profile.maximum_age is None else ""
+    return (
+        f"We see adults aged {ages}, for both therapy and KAP.{limit} If you're looking for help for "
+        f"someone younger than {profile.minimum_age}, their doctor or your insurance plan can suggest "
+        f"a therapist who works with young people. Questions? Call us at {profile.phone}."
+    )
+
+
+def answer_cancellation_policy(profile: PracticeProfile) -> str:
+    fee = (f"If you cancel later than that or miss the appointment, the fee is {profile.late_cancellation_fee}."
+           if profile.late_cancellation_fee else
+           "There is no fee, but telling us early lets us offer the time to someone else.")
+    return (
+        f"If you need to cancel or move an appointment, please tell us at least "
+        f"{profile.cancellation_notice_hours} hours ahead. {fee} To cancel or reschedule, call "
+        f"{profile.phone} or e-mail {profile.email}. Please don't cancel in this chat: it isn't "
+        "monitored live."
+    )
+
+
+def answer_parking_accessibility(profile: PracticeProfile) -> str:
+    telehealth = (" If getting here is hard, you can also meet your therapist by secure video (telehealth)."
+                  if profile.telehealth else "")
+    return (
+        f"Our office is at {format_address(profile)}. {profile.parking} {profile.accessibility} "
+        f"If you need any other accommodation, tell us when you book or call {profile.phone}.{telehealth}"
+    )
+
+
+def answer_languages_spoken(profile: PracticeProfile) -> str:
+    languages = _join(profile.languages)
+    return (
+        f"Our clinicians hold sessions in {languages}. If you'd like therapy in another language, the "
+        "Psychology Today directory lets you search for therapists by language. In a crisis, 988 "
+        "helps in Spanish (press 2) and through interpreters in many other languages. For questions "
+        f"about language support, call us at {profile.phone}."
+    )
+
+
+def answer_referral_needed(profile: PracticeProfile) -> str:
+    needed = [service for service in ("therapy", "KAP") if profile.referral_needed[service.lower()]]
+    free = [service for service in ("therapy", "KAP") if service not in needed]
+    parts = []
+    if free:
+        parts.append(f"You don't need a referral to start {_join(free, 'or')} with us: you can contact us yourself.")
+    if needed:
+        parts.append(f"For {_join(needed)}, we need a referral from your doctor, psychiatrist or therapist.")
+    parts.append("For KAP, the prescriber may also ask your current prescriber or doctor for records, with "
+                 "your written permission.")
+    parts.append("Some insurance plans want a referral before they pay you back, so check with yours.")
+    parts.append(f"Questions? Call us at {profile.phone}.")
+    return " ".join(parts)
+
+
+def answer_kap_administration(profile: PracticeProfile) -> str:
+    ways = _join(list(KAP_ROUTES.values()), "or")
+    if profile.kap_administration:
+        here = f"At {profile.name}, the prescriber gives it " + _join(
+            [KAP_ROUTES[route] for route in profile.kap_administration], "or") + "."
+    else:
+        here = "Which way suits you is up to the prescriber, who explains the options at your evaluation."
+    return (
+        f"Ketamine can be given in a few ways: {ways}. {here} Ketamine is a controlled medicine "
+        "(Schedule III), and in KAP you take it during a medicine session where you are monitored. "
+        f"Questions about doses are for the prescriber; you can reach our team at {profile.phone}."
+    )
+
+
+def answer_kap_vs_other_ketamine(profile: PracticeProfile) -> str:
+    spravato = (f"{profile.name} is a certified Spravato treatment center, so you can ask about it at "
+                "your consultation." if profile.offers_spravato else
+                f"{profile.name} doesn't offer Spravato; your doctor can help you find a certified center.")
+    return (
+        "KAP combines ketamine with psychotherapy: you prepare with a therapist, have support during "
+        "medicine sessions, and talk about the experience afterwards (integration). Many IV ketamine "
+        "clinics give ketamine drips without therapy. Esketamine nasal spray (Spravato) is a related "
+        "medicine. It is FDA-approved for adults whose depression hasn't gotten better with other "
+        "antidepressants (treatment-resistant depression). It is also approved to ease depression "
+        "symptoms in adults with major depression who have suicidal thoughts or actions. It is given "
+        "only in certified clinics (the Spravato REMS program), where staff watch you for at least 2 "
+        f"hours after each dose. {spravato} To talk through which option might suit you, call us at "
+        f"{profile.phone} or book a consultation."
     )
 
 

@@ -28,6 +28,14 @@ TOPIC_LABELS = {
     "ask_session_length": "Session length and frequency",
     "ask_therapy_duration": "How long therapy takes",
     "ask_telehealth": "Telehealth (video sessions)",
+    "ask_grief": "Grief and loss",
+    "ask_therapy_formats": "Couples, family and group therapy",
+    "ask_substance_use": "Help with alcohol or drug use",
+    "ask_credentials": "What therapists' titles mean",
+    "ask_trauma_pacing": "Going at my own pace with trauma",
+    "ask_crying_in_session": "Crying in a session",
+    "ask_therapist_directiveness": "Advice and homework in therapy",
+    "ask_therapy_evidence": "Does therapy work?",
     "ask_kap_what_is": "What KAP is",
     "ask_kap_conditions": "What KAP may help",
     "ask_kap_process": "How a KAP course runs",
@@ -40,19 +48,31 @@ TOPIC_LABELS = {
     "ask_kap_misuse": "Ketamine misuse risk",
     "ask_kap_medications": "KAP and my medications",
     "ask_kap_cost": "KAP cost and insurance",
+    "ask_kap_administration": "How ketamine is given",
+    "ask_kap_vs_other_ketamine": "KAP vs. ketamine clinics and Spravato",
+    "ask_kap_session_duration": "How long a medicine session takes",
+    "ask_kap_onset": "How soon KAP may help",
+    "ask_kap_alcohol": "Alcohol and KAP",
+    "ask_kap_referral": "Referral for KAP",
     "ask_hours": "Office hours",
     "ask_location": "Location",
     "ask_contact": "Contact details",
     "ask_fees": "Fees",
     "ask_insurance": "Insurance",
     "ask_service_area": "States we serve",
+    "ask_ages_seen": "Ages we see",
+    "ask_cancellation_policy": "Cancellation policy",
+    "ask_parking_accessibility": "Parking and accessibility",
+    "ask_languages_spoken": "Languages we offer",
+    "ask_referral_needed": "Do I need a referral?",
     "book_consultation": "Book a consultation",
     "stop_intake": "Pause the intake",
     "resume_intake": "Continue my intake",
 }
 
 # Never offered as a guess: answering "yes" to them means nothing on its own.
-NOT_SUGGESTED = {"affirm", "deny", "out_of_scope", "nlu_fallback", "greet", "goodbye", "thank"}
+NOT_SUGGESTED = {"affirm", "deny", "unsure", "risk_check_in", "out_of_scope", "nlu_fallback", "greet", "goodbye",
+                 "thank"}
 
 
 def did_you_mean_options(ranking, limit: int = 3):

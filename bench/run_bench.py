@@ -360,6 +360,24 @@ def crisis_guard() -> dict:
     return tables
 
 
+def safety_net() -> dict:
+    """bench/safety_eval.py on the newest unpacked fresh set (bench/fresh/<set>/), with that set's
+    recorded first run, the only figure that measures generalisation (bench/README.md)."""
+    import safety_eval
+
+    sets = sorted(path for path in (ROOT / "bench" / "fresh").iterdir() if (path / "crisis.tsv").exists())
+    newest = sets[-1]
+    figures = safety_eval.evaluate(newest)
+    log(f"safety net on bench/fresh/{newest.name} (re-run):\n{safety_eval.render(figures)}")
+    first_runs = sorted(newest.glob("first_run*.json"))
+    first = json.loads(first_runs[-1].read_text()) if first_runs else None
+    if first:
+        log(f"its recorded first run ({first_runs[-1].name}):\n{safety_eval.render(first)}")
+    figures.pop("misses", None)
+    return {"set": newest.name, "rerun": figures,
+            "first_run": {k: v for k, v in (first or {}).items() if k != "misses"} or None}
+
+
 def training_time(procs: Processes, tmp: Path) -> dict:
     env = subprocess_env(True)
     env["RASA_CACHE_DIRECTORY"] = str(tmp / "train-cache")  # a fresh cache, not the shared .rasa/
@@ -991,6 +1009,8 @@ def main() -> int:
             log("NLU evaluation on the held-out set")
             section(results, "nlu", lambda: nlu_quality(procs, tmp))
             section(results, "crisis_guard", crisis_guard)
+            log("safety net on the newest fresh message set")
+            section(results, "safety_net", safety_net)
             results["training"] = {}
             if args.quick:
                 results["training"]["ours"] = {"skipped": "--quick"}

@@ -1,11 +1,18 @@
-"""NLU pipeline component that lets the deterministic crisis phrase guard overrule the model.
+"""NLU pipeline component that judges the risk of every message: the phrase guard, then the model.
 
-It runs last in the pipeline (after the FallbackClassifier), so a crisis phrase is
-classified as a crisis intent with confidence 1.0 in every conversation state, forms
-included, however unsure the model was. When the guard recognises a negation ("I'm not
-suicidal") or a figure of speech ("this traffic is killing me") and the model guessed a
-crisis intent, the guess is replaced by the next non-crisis intent, so people get an
-ordinary answer. When the guard has nothing to say, the model's crisis guess stands.
+It runs last in the pipeline (after the FallbackClassifier), in every conversation state, forms
+included:
+- a crisis phrase (actions/crisis_phrases.py) forces its crisis intent with confidence 1.0,
+  however unsure the model was;
+- uncertain risk (a soft cue such as "I'm such a burden", or a crisis guess of the model alone,
+  for the whole message or any sentence of it, below `protocol_threshold`) becomes
+  `risk_check_in`: the assistant asks directly instead of guessing either way;
+- a model-only crisis guess at or above `protocol_threshold` (whole message or one sentence)
+  stands, or is made the intent when only one sentence carries it;
+- a negation ("I'm not suicidal"), a figure of speech ("this traffic is killing me") or a mention
+  of the topic without present risk replaces a crisis guess by the next non-crisis intent.
+The original ranking stays after the forced intent, so the check-in can answer the question
+that came with the message once the person says they are not at risk.
 """
 
 from __future__ import annotations
@@ -28,6 +35,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from actions import crisis_phrases
+from components.tfidf_classifier import SENTENCE_QUESTION, SENTENCE_RISK
+
+CHECK_IN_INTENT = "risk_check_in"
 
 CRISIS_INTENTS = {
     crisis_phrases.SELF_HARM: "crisis",
@@ -49,11 +59,18 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # Below this confidence a demoted crisis guess becomes nlu_fallback instead.
-        return {"demoted_threshold": 0.3}
+        # demoted_threshold: below it, a demoted crisis guess becomes nlu_fallback instead.
+        # protocol_threshold: a model-only crisis guess this sure runs the protocol; below it the
+        # person is asked. check_in_threshold: a crisis intent this likely behind a fallback is asked about.
+        # sentence_check_in_threshold: one sentence this likely a crisis is asked about.
+        return {"demoted_threshold": 0.3, "protocol_threshold": 0.5, "check_in_threshold": 0.15,
+                "sentence_check_in_threshold": 0.4}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.demoted_threshold = float(config.get("demoted_threshold", 0.3))
+        self.protocol_threshold = float(config.get("protocol_threshold", 0.5))
+        self.check_in_threshold = float(config.get("check_in_threshold", 0.15))
+        self.sentence_check_in_threshold = float(config.get("sentence_check_in_threshold", 0.4))
 
     @classmethod
     def create(
@@ -73,17 +90,45 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
             result = crisis_phrases.check(text)
             if result.is_crisis:
                 self._force_intent(message, CRISIS_INTENTS[result.category])
+            elif result.verdict == crisis_phrases.UNCERTAIN:
+                self._force_intent(message, CHECK_IN_INTENT)
             elif result.verdict in (crisis_phrases.NEGATED, crisis_phrases.FIGURE_OF_SPEECH,
                                     crisis_phrases.TOPIC_MENTION):
                 self._demote_crisis_guess(message)
+            else:
+                self._weigh_model_guess(message)
         return messages
+
+    def _weigh_model_guess(self, message: Message) -> None:
+        """No phrase matched: the model's crisis guess decides between the protocol, a direct
+        question and nothing."""
+        if crisis_phrases.looks_like_schedule(message.get(TEXT) or ""):
+            self._demote_crisis_guess(message)  # "Tuesday and Thursday afternoons" is a time, not a risk
+            return
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        intent = message.get(INTENT) or {}
+        name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
+        sentence = message.get(SENTENCE_RISK) or {}
+        if name in CRISIS_INTENTS.values():
+            if confidence < self.protocol_threshold:
+                self._force_intent(message, CHECK_IN_INTENT)
+            return
+        if (sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.protocol_threshold:
+            self._force_intent(message, sentence[INTENT_NAME_KEY])
+            return
+        behind = [entry for entry in ranking[:3] if entry.get(INTENT_NAME_KEY) in CRISIS_INTENTS.values()]
+        sentence_risk = (sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.sentence_check_in_threshold
+        if (sentence_risk or (name == DEFAULT_NLU_FALLBACK_INTENT_NAME and behind
+                         and behind[0].get(PREDICTED_CONFIDENCE_KEY, 0.0) >= self.check_in_threshold)):
+            self._force_intent(message, CHECK_IN_INTENT)
 
     @staticmethod
     def _force_intent(message: Message, intent_name: Text) -> None:
         forced = {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: 1.0}
-        ranking = [
+        question = message.get(SENTENCE_QUESTION)
+        ranking = ([question] if question else []) + [
             entry for entry in message.get(INTENT_RANKING_KEY) or []
-            if entry.get(INTENT_NAME_KEY) != intent_name
+            if entry.get(INTENT_NAME_KEY) not in (intent_name, (question or {}).get(INTENT_NAME_KEY))
         ]
         message.set(INTENT, forced, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [forced] + ranking, add_to_output=True)

@@ -33,6 +33,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
 
+from actions import crisis_phrases
+
+# Message attributes for components/crisis_guard.py: the likeliest crisis sentence, and the
+# likeliest question asked in another sentence (answered once risk is ruled out).
+SENTENCE_RISK = "sentence_crisis_risk"
+SENTENCE_QUESTION = "sentence_question"
+CRISIS_INTENTS = {"crisis", "crisis_harm_others", "crisis_medical_emergency", "crisis_danger_from_others"}
+
 logger = logging.getLogger(__name__)
 MODEL_FILE = "tfidf_intent_classifier.joblib"
 
@@ -140,7 +148,27 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
                        for i in order]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            self._judge_sentences(message, labels)
         return messages
+
+    def _judge_sentences(self, message: Message, labels: Any) -> None:
+        """Risk is judged per sentence: a crisis sentence in a longer message is not averaged away.
+        The likeliest crisis sentence (its intent and confidence) goes to the crisis guard."""
+        parts = crisis_phrases.sentences(message.get(TEXT) or "")
+        if len(parts) < 2:
+            return
+        best, question = None, None
+        for row in self.pipeline[-1].predict_proba(self._features.transform(parts)):
+            top = int(np.argmax(row))
+            name, confidence = str(labels[top]), float(row[top])
+            if name in CRISIS_INTENTS and (best is None or confidence > best[1]):
+                best = (name, confidence)
+            elif name.startswith("ask_") and confidence >= 0.4 and (question is None or confidence > question[1]):
+                question = (name, confidence)
+        if best:
+            message.set(SENTENCE_RISK, {INTENT_NAME_KEY: best[0], PREDICTED_CONFIDENCE_KEY: best[1]})
+        if question:
+            message.set(SENTENCE_QUESTION, {INTENT_NAME_KEY: question[0], PREDICTED_CONFIDENCE_KEY: question[1]})
 
     def persist(self) -> None:
         # joblib pickles: only ever load model files this project trained itself.

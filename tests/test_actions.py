@@ -4,11 +4,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import crisis_phrases
-from actions.crisis_actions import ActionCrisisResponse, ActionHandleYesNo
+from actions.crisis_actions import ActionCrisisResponse, ActionHandleYesNo, ActionRiskCheckIn
 from actions.crisis_response import crisis_message
 from actions.fallback_actions import ActionDefaultAskAffirmation
 from actions.general_actions import PRACTICE_ANSWERS, ActionAnswerPracticeQuestion, ActionWelcome
@@ -39,7 +39,7 @@ def test_crisis_response_gives_the_numbers_and_asks_if_safe(make_tracker, text, 
     category = {"crisis": "self_harm", "crisis_harm_others": "harm_others",
                 "crisis_medical_emergency": "medical_emergency"}[intent]
     assert events == [SlotSet("safety_check_pending", True), SlotSet("crisis_category", category),
-                      SlotSet("crisis_language", "en"), ActiveLoop(None)]
+                      SlotSet("crisis_language", "en"), SlotSet("risk_check_pending", False), ActiveLoop(None)]
 
 
 @pytest.mark.parametrize("text", ["I don't feel safe at home, my partner hits me",
@@ -82,6 +82,40 @@ def test_typing_not_safe_in_answer_to_the_safety_question_is_that_answer(make_tr
     messages, events = run(ActionCrisisResponse(), tracker)
     assert len(messages) == 1 and "Poison Control" in messages[0]["text"] and events == []
     assert "not_safe" in caplog.text
+
+
+def test_uncertain_risk_is_asked_about_directly_with_988_and_no_alert(make_tracker, caplog):
+    tracker = make_tracker("I feel like such a burden. how much is a session?", "risk_check_in")
+    tracker.latest_message["intent_ranking"] = [{"name": "risk_check_in", "confidence": 1.0},
+                                                {"name": "ask_fees", "confidence": 0.6}]
+    messages, events = run(ActionRiskCheckIn(), tracker)
+    assert "thoughts of ending your life or hurting yourself" in messages[0]["text"] and "988" in messages[0]["text"]
+    assert [b["title"] for b in messages[0]["buttons"]] == ["Yes", "No", "Not sure"]
+    assert SlotSet("risk_check_pending", True) in events and SlotSet("check_in_topic", "ask_fees") in events
+    assert "Crisis alert" not in caplog.text
+
+
+@pytest.mark.parametrize("intent", ["affirm", "unsure"])
+def test_yes_or_not_sure_to_the_direct_question_runs_the_protocol(make_tracker, caplog, intent):
+    tracker = make_tracker("yes", intent, slots={"risk_check_pending": True})
+    messages, events = run(ActionHandleYesNo(), tracker)
+    assert "988" in messages[0]["text"] and "Are you safe right now?" in messages[0]["text"]
+    assert SlotSet("safety_check_pending", True) in events and SlotSet("risk_check_pending", False) in events
+    assert "Crisis alert queued" in caplog.text
+
+
+def test_no_to_the_direct_question_thanks_and_answers_what_was_asked(make_tracker, caplog):
+    tracker = make_tracker("no", "deny", slots={"risk_check_pending": True, "check_in_topic": "ask_fees"})
+    messages, events = run(ActionHandleYesNo(), tracker)
+    assert "Thank you for telling me" in messages[0]["text"] and "988" in messages[0]["text"]
+    assert "$150" in messages[1]["text"]
+    assert SlotSet("risk_check_pending", False) in events and "Crisis alert" not in caplog.text
+
+
+def test_no_to_the_direct_question_mid_intake_goes_back_to_the_intake(make_tracker):
+    tracker = make_tracker("no", "deny", slots={"risk_check_pending": True, "check_in_paused_intake": True})
+    _, events = run(ActionHandleYesNo(), tracker)
+    assert ActiveLoop("intake_form") in events and FollowupAction("intake_form") in events
 
 
 def test_crisis_response_logs_an_alert_without_message_text(make_tracker, caplog):

@@ -43,10 +43,45 @@ def test_a_negation_with_no_good_alternative_becomes_fallback():
     assert result.get("intent")["name"] == "nlu_fallback"
 
 
-def test_when_the_guard_has_nothing_to_say_the_model_crisis_guess_stands():
-    ranking = [{"name": "crisis", "confidence": 0.7}, {"name": "ask_fees", "confidence": 0.1}]
-    result = process("everything feels pointless and dark", ranking)
+def test_a_sure_model_crisis_guess_stands():
+    ranking = [{"name": "crisis", "confidence": 0.9}, {"name": "ask_fees", "confidence": 0.05}]
+    result = process("everything is grey and heavy", ranking)
     assert result.get("intent")["name"] == "crisis"
+
+
+@pytest.mark.parametrize("ranking", [
+    [{"name": "crisis_medical_emergency", "confidence": 0.42}, {"name": "ask_hours", "confidence": 0.2}],
+    [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "crisis", "confidence": 0.2}],
+], ids=["moderate-model-guess", "crisis-behind-a-fallback"])
+def test_an_unsure_model_crisis_guess_becomes_a_direct_question(ranking):
+    result = process("everything is grey and heavy lately", ranking)
+    assert result.get("intent") == {"name": "risk_check_in", "confidence": 1.0}
+    # The question that came with the message stays in the ranking, for after the check-in.
+    assert [entry["name"] for entry in result.get("intent_ranking")[1:]] == [e["name"] for e in ranking]
+
+
+def test_an_availability_answer_is_a_time_not_a_risk_whatever_the_model_says():
+    ranking = [{"name": "crisis_medical_emergency", "confidence": 0.52}, {"name": "ask_hours", "confidence": 0.3}]
+    assert process("Tuesday and Thursday afternoons", ranking).get("intent")["name"] == "ask_hours"
+
+
+def test_a_soft_cue_gets_a_direct_question_whatever_the_model_says():
+    result = process("I feel like such a burden to my family", [{"name": "share_feelings", "confidence": 0.9}])
+    assert result.get("intent")["name"] == "risk_check_in"
+
+
+def test_one_crisis_sentence_is_not_averaged_away_by_the_rest_of_the_message():
+    msg = message("Rough week. Whatever. How much is a session?", [{"name": "ask_fees", "confidence": 0.8}])
+    msg.set("sentence_crisis_risk", {"name": "crisis", "confidence": 0.9})
+    assert CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"] == "crisis"
+    unsure = message("Rough week. Whatever. How much is a session?", [{"name": "ask_fees", "confidence": 0.8}])
+    unsure.set("sentence_crisis_risk", {"name": "crisis", "confidence": 0.45})
+    assert CrisisPhraseGuard({}).process([unsure])[0].get("intent")["name"] == "risk_check_in"
+
+
+def test_an_ordinary_message_is_left_alone():
+    ranking = [{"name": "ask_fees", "confidence": 0.9}, {"name": "crisis", "confidence": 0.01}]
+    assert process("how much is a session", ranking).get("intent")["name"] == "ask_fees"
 
 
 def test_button_payloads_are_left_alone():

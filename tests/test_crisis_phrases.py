@@ -68,3 +68,52 @@ def test_negation_and_spelling_do_not_hide_a_crisis(text):
                                   "'; DROP TABLE users; --", "a" * 5000])
 def test_odd_input_is_judged_without_error(text):
     assert crisis_phrases.check(text).verdict == crisis_phrases.NONE
+
+
+@pytest.mark.parametrize("text, category", [
+    ("I don't feel safe at home, my partner hits me", crisis_phrases.DANGER_FROM_OTHERS),
+    ("my boyfriend says he'll kill me if I leave", crisis_phrases.DANGER_FROM_OTHERS),
+    ("my husband hits the kids when he drinks", crisis_phrases.DANGER_FROM_OTHERS),
+    ("I hit my toddler and I'm scared I'll do it again", crisis_phrases.HARM_OTHERS),
+    ("I'm not safe right now", crisis_phrases.SELF_HARM),
+    ("no im not safe", crisis_phrases.SELF_HARM),
+])
+def test_danger_from_others_and_not_safe_are_each_their_own_crisis(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category
+
+
+@pytest.mark.parametrize("text, category", [
+    ("ya no quiero vivir", crisis_phrases.SELF_HARM),
+    ("kiero matarme, ya no aguanto", crisis_phrases.SELF_HARM),
+    ("mi esposo me pega", crisis_phrases.DANGER_FROM_OTHERS),
+    ("me tomé un frasco de pastillas", crisis_phrases.MEDICAL_EMERGENCY),
+])
+def test_spanish_crisis_messages_are_caught_and_answered_in_spanish(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category and result.language == "es"
+
+
+@pytest.mark.parametrize("text", [
+    "I feel like such a burden to everyone",
+    "long time ago I didn't want to be alive, nothing since",
+])
+def test_uncertain_risk_is_its_own_verdict(text):
+    assert crisis_phrases.check(text).verdict == crisis_phrases.UNCERTAIN
+
+
+@pytest.mark.parametrize("text", ["I'm not suicidal, just anxious", "is ketamine safe?", "I feel safe now",
+                                  "do you treat self-harm in teens?", "we went to a suicide prevention walk"])
+def test_ordinary_mentions_are_not_a_crisis_or_uncertain(text):
+    assert crisis_phrases.check(text).verdict not in (crisis_phrases.CRISIS, crisis_phrases.UNCERTAIN)
+
+
+def test_a_message_is_judged_sentence_by_sentence():
+    assert crisis_phrases.sentences("Rough week. I want to end it all. Anyway how much is a session?") == [
+        "I want to end it all.", "Anyway how much is a session?"]
+
+
+@pytest.mark.parametrize("text, expected", [("Tuesday and Thursday afternoons", True), ("mornings before 10", True),
+                                            ("I want to die on Tuesday", False), ("anytime", False)])
+def test_availability_answers_are_recognised(text, expected):
+    assert crisis_phrases.looks_like_schedule(text) is expected

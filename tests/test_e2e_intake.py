@@ -219,3 +219,32 @@ def test_not_safe_typed_at_the_best_time_question_is_a_crisis_not_an_answer(assi
     assert "988" in reply and "911" in reply and "paused your intake" in reply
     follow_up = assistant.text(sender, "no")
     assert "911" in follow_up and "Nobody watches this chat live" in follow_up
+
+
+def test_the_availability_example_is_an_availability_answer_not_an_emergency(assistant):
+    sender = f"avail-{uuid.uuid4()}"
+    assistant.text(sender, "book a consultation")
+    converse(assistant, sender, ["yes"] + contact("Max Roe", "max@example.com", "555-456-7890")[:4])
+    reply = assistant.text(sender, "Tuesday and Thursday afternoons")
+    assert "911" not in reply and "emergency" not in reply.lower()
+
+
+def test_a_direct_question_mid_intake_then_no_goes_back_to_the_same_question(assistant):
+    sender = f"checkin-{uuid.uuid4()}"
+    assistant.text(sender, "book a consultation")
+    question = converse(assistant, sender, ["yes"] + contact("Max Roe", "max@example.com", "555-456-7890")[:2])
+    reply = assistant.text(sender, "i feel like such a burden honestly")
+    assert "thoughts of ending your life" in reply
+    again = assistant.text(sender, "no")
+    assert "Thank you for telling me" in again and question.splitlines()[-1] in again
+
+
+def test_a_crisis_message_at_the_review_step_is_never_taken_as_a_correction(assistant, store):
+    sender = f"review-crisis-{uuid.uuid4()}"
+    assistant.text(sender, "book an appointment")
+    converse(assistant, sender, ["yes"] + contact("Ana Ruiz", "ana@example.com", "555-444-1212") + [
+        "yes", "Virginia", "therapy", "stress at work"] + PHQ9_TYPED + GAD7_TYPED + [
+        "self pay", "in person", "fridays"])
+    reply = assistant.text(sender, "actually I'm not safe, I have the pills right here")
+    assert "988" in reply and "911" in reply and "paused your intake" in reply
+    assert not [i for i in store.list_intakes(status="submitted") if i.conversation_id == sender]

@@ -61,3 +61,40 @@ def test_after_an_overdose_not_safe_means_911_and_poison_control_not_988(assista
     assert "Poison Control" in assistant.text(conversation, "I took a whole bottle of pills")
     follow_up = assistant.text(conversation, "no")
     assert "911" in follow_up and "Poison Control" in follow_up and "988" not in follow_up
+
+
+CHECK_IN = "are you having thoughts of ending your life or hurting yourself?"
+
+
+def test_uncertain_risk_gets_a_direct_question_and_no_answers_what_was_asked(assistant):
+    conversation = sender()
+    reply = assistant.text(conversation, "I feel like such a burden to everyone. how long is a session?")
+    assert CHECK_IN in reply and "988" in reply
+    follow_up = assistant.text(conversation, "no")
+    assert "Thank you for telling me" in follow_up and "50 minutes" in follow_up
+
+
+@pytest.mark.parametrize("answer", ["yes", "not sure"])
+def test_yes_or_not_sure_to_the_direct_question_runs_the_crisis_protocol(assistant, answer):
+    conversation = sender()
+    assert CHECK_IN in assistant.text(conversation, "honestly everything feels hopeless")
+    reply = assistant.text(conversation, answer)
+    assert "988" in reply and "911" in reply and "Are you safe right now?" in reply
+
+
+def test_every_fallback_carries_the_988_line(assistant):
+    conversation = sender()
+    assert "988" in assistant.text(conversation, "blorp wizzle frobnicate")
+
+
+def test_uncertain_risk_during_the_callback_form_is_asked_about_not_taken_as_a_time(assistant):
+    conversation = sender()
+    assistant.text(conversation, "can I talk to a person")
+    reply = assistant.text(conversation, "honestly I feel so hopeless")
+    assert CHECK_IN in reply and "988" in reply
+
+
+def test_a_crisis_buried_mid_message_comes_before_the_practical_question(assistant):
+    reply = assistant.text(sender(), "hi, quick question. I've been planning to end my life this weekend. "
+                                     "Also do you take Aetna?")
+    assert "988" in reply and "Are you safe right now?" in reply

@@ -89,3 +89,65 @@ def test_a_profile_missing_a_field_names_it(tmp_path):
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(pp.ProfileError, match="phone"):
         pp.load_profile(path)
+
+
+def test_care_answers_state_the_profile_details(profile):
+    assert "adults aged 18 and older" in pp.answer_ages_seen(profile)
+    cancellation = pp.answer_cancellation_policy(profile)
+    assert "48 hours" in cancellation and "$75" in cancellation and profile.phone in cancellation
+    access = pp.answer_parking_accessibility(profile)
+    assert profile.parking in access and profile.accessibility in access and "100 Example Street" in access
+    assert "sessions in English." in pp.answer_languages_spoken(profile)
+    assert "don't need a referral to start therapy or KAP" in pp.answer_referral_needed(profile)
+
+
+def test_kap_answers_say_only_what_the_profile_states(profile):
+    routes = pp.answer_kap_administration(profile)
+    assert "lozenge" in routes and "muscle" in routes and "IV infusion" in routes and "Schedule III" in routes
+    assert "explains the options at your evaluation" in routes  # the default profile names no route
+    others = pp.answer_kap_vs_other_ketamine(profile)
+    assert "Spravato" in others and "at least 2 hours" in others and "REMS" in others
+    assert "doesn't offer Spravato" in others
+
+
+def test_changed_care_fields_change_the_answers(tmp_path):
+    profile = pp.load_profile(write_profile(
+        tmp_path, ages_seen={"minimum_age": 18, "maximum_age": 75}, cancellation={"notice_hours": 24, "late_fee": ""},
+        languages=["English", "Spanish"], referral_needed={"therapy": False, "kap": True},
+        kap={"administration": ["lozenge", "intramuscular"], "offers_spravato": True}))
+    assert "aged 18 to 75" in pp.answer_ages_seen(profile)
+    assert "no upper age limit" not in pp.answer_ages_seen(profile)
+    assert "24 hours" in pp.answer_cancellation_policy(profile)
+    assert "There is no fee" in pp.answer_cancellation_policy(profile)
+    assert "sessions in English and Spanish." in pp.answer_languages_spoken(profile)
+    referral = pp.answer_referral_needed(profile)
+    assert "don't need a referral to start therapy" in referral and "For KAP, we need a referral" in referral
+    routes = pp.answer_kap_administration(profile)
+    assert "the prescriber gives it as a lozenge (troche) that melts under the tongue or as a shot" in routes
+    assert "explains the options" not in routes
+    assert "is a certified Spravato treatment center" in pp.answer_kap_vs_other_ketamine(profile)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"ages_seen": {"minimum_age": 16}}, "18 or more"),
+    ({"ages_seen": {"minimum_age": 18, "maximum_age": 18}}, "above minimum_age"),
+    ({"cancellation": {"notice_hours": 0, "late_fee": "$75"}}, "notice_hours"),
+    ({"languages": []}, "at least one language"),
+    ({"parking": ""}, "parking"),
+    ({"referral_needed": {"therapy": "maybe", "kap": False}}, "true or false"),
+    ({"kap": {"administration": ["nasal"], "offers_spravato": False}}, "unknown"),
+    ({"kap": {"administration": [], "offers_spravato": "sometimes"}}, "true or false"),
+])
+def test_broken_care_fields_are_refused_with_a_clear_message(tmp_path, changes, message):
+    with pytest.raises(pp.ProfileError, match=message):
+        pp.load_profile(write_profile(tmp_path, **changes))
+
+
+@pytest.mark.parametrize("section", ["ages_seen", "cancellation", "languages", "referral_needed", "kap"])
+def test_a_missing_care_section_is_named(tmp_path, section):
+    raw = yaml.safe_load(pp.DEFAULT_PROFILE_PATH.read_text())
+    del raw[section]
+    path = tmp_path / "profile.yml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(pp.ProfileError, match=section):
+        pp.load_profile(path)
