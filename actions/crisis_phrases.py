@@ -68,6 +68,9 @@ _REWRITES: List[Tuple[str, str]] = [
     (r"\bto od\b", "to overdose"),
     (r"\boding\b", "overdosing"),
     (r"\bpils\b", "pills"),
+    (r"\bgona\b", "going to"),
+    (r"\bwant too\b", "want to"),
+    (r"\b(?:sooiside|sewicide|suiscide|suecide)\b", "suicide"),
     (r"\b(alive|live|living)anymore\b", r"\1 anymore"),
     (r"\s+", " "),
 ]
@@ -172,7 +175,7 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\barm (?:is|went|feels) numb\b|\bface is drooping\b|\bslurred speech\b",
         r"\b(?:breathing|breath) (?:feels |is |seems )?(?:so )?(?:slow|shallow|labou?red)\b|"
         r"\bcan barely (?:stay awake|breathe)\b|\bcan't stop (?:shaking|vomiting|throwing up|seizing)\b",
-        rf"\b(?:kid|child|toddler|baby|son|daughter|\d+ ?yo|\d+[- ]years?[- ]old)\b.{{0,40}}"
+        rf"\b(?:kid|child|toddler|baby|son|daughter|\d+ ?yo|\d+[- ]years?[- ]old|\d+ ?yrs? old)\b.{{0,40}}"
         rf"\b(?:ate|swallowed|got into|drank)\b"
         rf".{{0,40}}\b(?:pills?|meds|medication|organi[sz]er|bleach|detergent|pods?|{_MED})\b",
         r"\b(?:having|is having|'s having) (?:a )?(?:seizure|heart attack|stroke)\b",
@@ -201,13 +204,15 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"(?: is| keeps| has been| was| just)? (?:\w+ )?"
         rf"(?:abus\w*|molest\w*|touch\w*|groom\w*|beat\w*|hit\w*|whip\w*|burn\w*) (?:\w+ )?(?:{_CHILD})\b"
         r"(?! (?:by accident|accidentally))",
-        rf"\b(?:{_CHILD})\b.{{0,60}}\b(?:welts|bruises|burns|scared of (?:him|her)|afraid of (?:him|her)|"
+        rf"\b(?:{_CHILD})\b.{{0,60}}\b(?:welts|bruises|scared of (?:him|her)|afraid of (?:him|her)|"
         r"meet (?:him|her) alone|sending (?:her|him) (?:pics|pictures|photos))\b",
         r"\b(?:grand(?:son|daughter)|son|daughter|caregiver|brother|sister|nephew|niece)\b.{0,60}\b"
         r"(?:shoved|pushed|hit|hits|takes my (?:money|check|social security)|steals? my|locks? me)\b"
         r"(?=.{0,80}\b(?:i'm \d{2}|i am \d{2}|elderly|my (?:dad|mom|father|mother|grandma|grandpa)|\d{2} years old)\b)",
         r"\b(?:domestic violence|being abused|abusive (?:relationship|partner|husband|wife|boyfriend|girlfriend))\b"
         r"(?=.{0,60}\b(?:right now|tonight|still|help me|scared|afraid|what do i do)\b)",
+        r"\bcomes? into my (?:room|bed)\b.{0,20}\bat night\b|\bknows? where i live\b|\bbeing followed\b|"
+        r"\bfollow(?:s|ed|ing) me home\b|"
         r"\b(?:raped|sexually assaulted) me\b|\b(?:i was|i've been|i got) (?:just )?(?:raped|sexually assaulted)\b",
     ]
 ] + [
@@ -219,7 +224,10 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf"\b(?:snap|lose it) (?:and|&) {_HARM_VERB} {_PERSON}\b",
         r"\bshoot up (?:the|my|a|our|that) (?:\w+ )?(?:school|office|work|workplace|job|company|class|place|"
         r"church|mall|store|party|building)\b",
-        r"\b(?:bring|take) a (?:gun|knife) to (?:school|work|the office)\b",
+        r"\b(?:bring|bringing|take|taking|brought|took) (?:a|my|the|his|her|my \w+'s) (?:gun|knife|rifle|pistol) "
+        r"to (?:school|work|the office|class|church)\b",
+        r"\b(?:choked|strangled|hit|beat|punched|slapped) my (?:\w+ )?(?:girlfriend|boyfriend|wife|husband|partner|"
+        r"kids?|son|daughter)\b",
         rf"\bi(?: could| will|'ll| would| might) (?:(?:really|actually|just|totally|seriously) )?"
         rf"{_HARM_VERB} {_PERSON}\b{_NOT_FEELINGS}",
         rf"\b(?:picture|picturing|imagine|imagining|fantasi[sz]e|fantasi[sz]ing|urges? to|thoughts? of)"
@@ -407,6 +415,8 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:ojala|quisiera que) me (?:atropelle|mate|muera)\b|\bpido a dios no despertar\b",
         r"\b(?:cuantas|cuantos|que cantidad de) \w+\b.{0,30}\b(?:para (?:no despertar|morir|matarme)|es letal)\b",
         r"\b(?:ya decidi|tengo un plan|ya tengo (?:el|un) plan)\b",
+        r"\bojala no despert\w*\b|\bme volvi a cortar\b|\bquitar(?:me)? la vida\b|"
+        r"\bno creo que (?:siga|este|estare) (?:aqui|viv[oa])\b|\b(?:colgarme|ahorcarme|tirarme|aventarme)\b",
         r"\b(?:navaja|cuchillo|pistola|soga)\b.{0,30}\b(?:aqui|en la mano|conmigo)\b",
     ]
 ]
@@ -447,7 +457,7 @@ _SELF_HARM_MORE = [
     r"\b(?:after|once) i'm gone\b|\bwhen i'm gone\b|\bso nobody gets stuck with\b",
     r"\b(?:updated|wrote|finished|made) (?:my )?(?:will|the notes|notes|letters)\b.{0,60}\b(?:passwords|each of|"
     r"one for|peaceful|done finally|wasn't their fault|all done)\b|\bwrote down all my passwords\b",
-    r"\b(?:said|say|saying) (?:sorry|goodbye) (?:for|to) everything\b|\bi think i'm ready now\b|"
+    r"\b(?:said|say|saying) (?:sorry|goodbye) (?:for|to) everything\b|"
     r"\bwrapping things up\b|\bfinished writing the notes\b|\bit wasn'?t their fault\b",
     r"\blast thing keeping me here\b|\bonly thing keeping me (?:here|alive|going)\b",
     r"\b(?:which|what) (?:bridge|building|height|floor)\b.{0,40}\b(?:high enough|to be sure|would kill|fatal)\b|"
@@ -478,6 +488,32 @@ _SELF_HARM_MORE = [
     r"\bnot sure (?:if )?(?:i'll|i will|ill|that i'll) (?:still )?be (?:alive|around|here)\b",
     r"\b(?:gets? rehomed|rehome (?:her|him|them|my))\b",
     r"\bhow i'?d end things\b|\bplanning how\b.{0,20}\b(?:end|die)\b",
+    r"\bstop being (?:a |their |everyone's |my family's )?(?:problem|burden)\b",
+    r"\b(?:rope|pills|gun|blade|razor|hose|insulin|noose)\b.{0,40}\b(?:tonight|tomorrow|this weekend|after my shift|"
+    r"once the house|when everyone|when the kids|before anyone)\b",
+    r"\bknow how much it takes\b|\b(?:pills|pens|insulin|meds)\b.{0,20}\blined up\b|"
+    r"\blined up\b.{0,30}\b(?:pills|pens|insulin)\b",
+    r"\b(?:planning|plan|going|want|ready) to jump (?:from|off)\b",
+    r"\bhose\b.{0,30}\b(?:bought|exhaust|car|garage)\b|\bgarage with the engine running\b|"
+    r"\bengine running\b.{0,30}\bgarage\b|\bgarage\b.{0,40}\bengine running\b",
+    r"\bgiving away my\b|\bgiving (?:all )?my (?:stuff|things) away\b",
+    r"\bcarbon monoxide\b.{0,40}\b(?:work|kill|enough|how long)\b",
+    r"\b(?:how deep|how much|how many)\b.{0,50}\b(?:fatal|lethal|deadly|to die|kill you|stop breathing)\b",
+    r"\bsh\b.{0,30}\b(?:relapse|urges?|again|clean|cuts?|bleeding)\b|\b(?:relapse|wagon) with sh\b|"
+    r"\bcuts? (?:won't|wont|will not) stop bleeding\b",
+    r"\b(?:hoping|praying|wishing)\b.{0,20}\b(?:don't|do not|never|not) wake up\b",
+    r"\bhope (?:a|the|some) \w+ (?:hits|swerves|crashes|runs me)\b",
+    r"\bwouldn'?t mind if\b.{0,40}\b(?:went down|crash\w*|died|hit me|stopped|didn't wake)\b",
+    r"\bno more mornings\b|\bgo to sleep and that'?s it\b",
+    r"\b(?:if|when)\b.{0,80}\b(?:still feel|doesn't work|fails|didn't work)\b.{0,40}"
+    r"\b(?:i'?m out|i'?m gone|i'?m going|i'?m done)\b",
+    r"\b(?:final|last) (?:one|treatment|try|thing|shot)\b.{0,40}\b(?:i'?m going|i'?m gone|i'?m out|i'?m done)\b",
+    r"\bfinish my life\b|\b(?:walk|walking) into (?:the|a) (?:lake|river|ocean|sea|water)\b",
+    r"\btried to (?:overdose|kill myself|end (?:it|my life))\b",
+    r"\b(?:don't|do not|can't) trust myself\b",
+    r"\bwon'?t be (?:reading|needing|using|checking)\b.{0,30}\bafter (?:this|next|tonight|tomorrow)\b",
+    r"\bthere'?ll be a me\b|\bdon'?t have (?:\w+ ){0,2}(?:weeks?|days?|months?) (?:left )?in me\b|"
+    r"\bnot that i (?:expect|plan) to (?:see|make it to|be around)\b",
     r"\bthought about going further\b|\bcutting (?:pretty )?(?:regularly|again|a lot)\b",
     r"\b(?:driving|drive) off the road\b",
     r"\b(?:gun|pistol)\b.{0,60}\b(?:taken it out|take it out|think about it)\b",
@@ -492,7 +528,8 @@ _TOPIC_CONTEXT = re.compile(
     r"not now|history (?:of|section)|in the past)\b|"
     r"\b(?:do you|does anyone|is (?:dbt|there)|are you|clinicians?|therapists?|someone who) "
     r"(?:\w+ ){0,3}(?:treat|help|work with|specialize|experienced|available|handle)\b|"
-    r"\b(?:psych class|project|novel|paper|homework|research|school counselor|asking for)\b"
+    r"\b(?:psych class|project|novel|paper|homework|research|school counselor|asking for|percentage|how common|"
+    r"statistics|more likely|presentation|teacher|pastor|curious|for my class|nursing class)\b"
 )
 # Words that may carry risk without saying it: never a crisis on their own, always worth asking.
 _SOFT_CUES = re.compile(
@@ -503,13 +540,15 @@ _SOFT_CUES = re.compile(
     r"tired of everything|exhausted of everything|want (?:it|everything) to stop|want to disappear|"
     r"wish i could disappear|don't want to wake up|can't keep going|at the end of my rope|"
     r"don't see a future|no future|nobody cares|no one cares|everyone hates me|i hate myself|"
+    r"don't think i'll make it to|understand them more than i want|"
     r"hurt myself|hurting myself)\b"
 )
 # A past that is over, and words that bring it into the present.
 _RESOLVED = re.compile(
     r"\b(?:years? ago|long time ago|a long time ago|nothing since|haven't (?:in|since)|stable since|been stable|"
     r"in the past|as a (?:teen|teenager|kid)|in (?:high school|college|my teens)|i left (?:him|her|them)|"
-    r"not now at all)\b"
+    r"not now at all|in my (?:teens|twenties|thirties)|\d+ years? (?:sober|clean)|sober \d+ years|"
+    r"in (?:19|20)\d\d)\b"
 )
 _PRESENT = re.compile(
     r"\b(?:again|still|lately|recently|these days|tonight|today|right now|this week|currently|started|"
@@ -545,7 +584,8 @@ _TOPIC_MENTIONS = re.compile(
     r"\bused to (?:self[- ]?harm|cut(?: myself)?|hurt myself)\b(?=.{0,60}\b(?:years? ago|in (?:high school|"
     r"college|my teens))\b)|"
     r"\brisk of overdose\b|\boverdose risk\b|"
-    r"\bsuicide (?:loss|survivors?|bereavement|grief)\b|"
+    r"\bsuicide (?:loss|survivors?|bereavement|grief|squad|attempt survivors?)\b|\brisk of suicide\b|"
+    r"\bwarning signs of (?:suicide|self[- ]?harm)\b|"
     r"\b(?:caffeine|coffee|sugar|chocolate|netflix|carb|cookie) overdose\b|"
     r"\boverdos(?:e|ed|ing) on (?:coffee|caffeine|sugar|chocolate|netflix|tv|carbs|cookies|work)\b|"
     r"\b(?:took|taken|taking) (?:a bunch of|some|lots of|a few|a lot of) (?:shots at|photos|pictures|selfies|"
@@ -588,24 +628,31 @@ def sentences(text: str) -> List[str]:
     return [part for part in parts if len(part.split()) >= 3]
 
 
-_SCHEDULE_WORDS = re.compile(
+_PLAIN_ANSWER_WORDS = re.compile(
     r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?s?|weekdays?|weekends?|week|"
     r"mornings?|afternoons?|evenings?|nights?|noon|midday|lunch(?:time)?|early|late|after|before|"
     r"around|between|from|to|till|until|and|or|&|any|anytime|time|times|day|days|most|best|is|are|"
     r"works?|work|good|fine|free|available|only|usually|also|the|in|on|at|a|an|pm|am|p\.m\.|a\.m\.|"
     r"\d{1,2}(?::\d{2})?(?:am|pm)?|o'clock|ish|next|this|please|thanks|maybe|probably|either|"
-    r"except|but|not|no|yes|ok|okay|i'm|im|i|am|can|do|generally|tomorrow|today|tonight"
+    r"except|but|not|no|yes|ok|okay|i'm|im|i|can|do|generally|tomorrow|today|tonight|"
+    r"several|more|than|half|nearly|almost|every|all|of|never|sometimes|often|rarely|always|lot|"
+    r"little|bit|somewhat|quite|very|really|hardly|ever|once|twice|couple"
+)
+_PLAIN_ANSWER_ANCHORS = re.compile(
+    r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?s?|weekdays?|weekends?|mornings?|"
+    r"afternoons?|evenings?|nights?|noon|\d{1,2}(?::\d{2})?(?:am|pm)?|days|several|half|nearly|never|"
+    r"sometimes|often|rarely|always|all"
 )
 
 
-def looks_like_schedule(text: str) -> bool:
-    """Only days, times and joining words ("Tuesday and Thursday afternoons"): an availability
-    answer, which carries no risk whatever a model makes of it."""
-    words = re.findall(r"[a-z0-9:.'&]+", (text or "").lower())
-    return bool(words) and all(_SCHEDULE_WORDS.fullmatch(word.strip(".")) for word in words) and any(
-        re.fullmatch(r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?s?|weekdays?|weekends?|"
-                     r"mornings?|afternoons?|evenings?|nights?|noon|\d{1,2}(?::\d{2})?(?:am|pm)?", word.strip("."))
-        for word in words)
+def looks_like_plain_answer(text: str) -> bool:
+    """Only days, times, frequencies and joining words ("Tuesday and Thursday afternoons", "more than
+    half the days"): an availability or questionnaire answer, which carries no risk whatever a
+    model makes of it (the questionnaires ask about risk themselves)."""
+    words = [word.strip(".,!") for word in re.findall(r"[a-z0-9:.'&,!]+", (text or "").lower())]
+    words = [word for word in words if word]
+    return bool(words) and all(_PLAIN_ANSWER_WORDS.fullmatch(word) for word in words) and any(
+        _PLAIN_ANSWER_ANCHORS.fullmatch(word) for word in words)
 
 
 def normalise_es(text: str) -> str:
@@ -632,7 +679,8 @@ def looks_spanish(normalised: str) -> bool:
 def check(text: str) -> GuardResult:
     """Judges one message. Crisis wins over everything (a message is a crisis if any part of it is);
     then negation; then figures of speech and mentions of the topic without present risk."""
-    normalised = _TOPIC_MENTIONS.sub(" ", normalise(text))
+    raw = normalise(text)
+    normalised = _TOPIC_MENTIONS.sub(" ", raw)
     if not normalised.strip():
         return GuardResult(NONE)
     negated_match: Optional[str] = None
@@ -645,13 +693,13 @@ def check(text: str) -> GuardResult:
             if pattern.pattern in _BARE_TOPIC:
                 bare = bare or (category, match.group(0))
                 continue
-            if category in (SELF_HARM, DANGER_FROM_OTHERS) and _RESOLVED.search(normalised) \
-                    and not _PRESENT.search(normalised):
+            if category != HARM_OTHERS and _RESOLVED.search(normalised) and not _PRESENT.search(normalised):
                 # A resolved past ("years ago, nothing since"): ask rather than run the protocol.
                 return GuardResult(UNCERTAIN, category, match.group(0))
             return GuardResult(CRISIS, category, match.group(0), not_safe=bool(_NOT_SAFE.search(normalised)))
     if bare:
-        context = _TOPIC_CONTEXT.search(normalised)
+        context = _TOPIC_CONTEXT.search(normalised) or (
+            _RESOLVED.search(normalised) if not _PRESENT.search(normalised) else None)
         if context:
             return GuardResult(TOPIC_MENTION, matched=context.group(0))
         return GuardResult(CRISIS, bare[0], bare[1])
@@ -669,6 +717,9 @@ def check(text: str) -> GuardResult:
     context = _TOPIC_CONTEXT.search(normalised)
     if context and _RISK_WORDS.search(normalised):
         return GuardResult(TOPIC_MENTION, matched=context.group(0))
+    mention = _TOPIC_MENTIONS.search(raw)
+    if mention:
+        return GuardResult(TOPIC_MENTION, matched=mention.group(0))
     cue = _SOFT_CUES.search(normalised)
     if cue and not _negated(normalised, cue):
         return GuardResult(UNCERTAIN, SELF_HARM, cue.group(0))

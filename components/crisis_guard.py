@@ -63,14 +63,16 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         # protocol_threshold: a model-only crisis guess this sure runs the protocol; below it the
         # person is asked. check_in_threshold: a crisis intent this likely behind a fallback is asked about.
         # sentence_check_in_threshold: one sentence this likely a crisis is asked about.
-        return {"demoted_threshold": 0.3, "protocol_threshold": 0.5, "check_in_threshold": 0.15,
-                "sentence_check_in_threshold": 0.4}
+        # check_in_floor: a model-only crisis guess below it is noise (the fallback answer carries 988).
+        return {"demoted_threshold": 0.3, "protocol_threshold": 0.5, "check_in_threshold": 0.3,
+                "sentence_check_in_threshold": 0.45, "check_in_floor": 0.35}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.demoted_threshold = float(config.get("demoted_threshold", 0.3))
         self.protocol_threshold = float(config.get("protocol_threshold", 0.5))
-        self.check_in_threshold = float(config.get("check_in_threshold", 0.15))
-        self.sentence_check_in_threshold = float(config.get("sentence_check_in_threshold", 0.4))
+        self.check_in_threshold = float(config.get("check_in_threshold", 0.3))
+        self.sentence_check_in_threshold = float(config.get("sentence_check_in_threshold", 0.45))
+        self.check_in_floor = float(config.get("check_in_floor", 0.35))
 
     @classmethod
     def create(
@@ -102,7 +104,7 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
     def _weigh_model_guess(self, message: Message) -> None:
         """No phrase matched: the model's crisis guess decides between the protocol, a direct
         question and nothing."""
-        if crisis_phrases.looks_like_schedule(message.get(TEXT) or ""):
+        if crisis_phrases.looks_like_plain_answer(message.get(TEXT) or ""):
             self._demote_crisis_guess(message)  # "Tuesday and Thursday afternoons" is a time, not a risk
             return
         ranking = message.get(INTENT_RANKING_KEY) or []
@@ -110,7 +112,9 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
         sentence = message.get(SENTENCE_RISK) or {}
         if name in CRISIS_INTENTS.values():
-            if confidence < self.protocol_threshold:
+            if confidence < self.check_in_floor:
+                self._demote_crisis_guess(message)
+            elif confidence < self.protocol_threshold:
                 self._force_intent(message, CHECK_IN_INTENT)
             return
         if (sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.protocol_threshold:
@@ -118,8 +122,11 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
             return
         behind = [entry for entry in ranking[:3] if entry.get(INTENT_NAME_KEY) in CRISIS_INTENTS.values()]
         sentence_risk = (sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.sentence_check_in_threshold
-        if (sentence_risk or (name == DEFAULT_NLU_FALLBACK_INTENT_NAME and behind
-                         and behind[0].get(PREDICTED_CONFIDENCE_KEY, 0.0) >= self.check_in_threshold)):
+        # A crisis intent behind a fallback counts for a sentence, not for a name, e-mail address or
+        # phone number (one or two words), where the model's guesses are noise.
+        words = len((message.get(TEXT) or "").split())
+        if (sentence_risk or (name == DEFAULT_NLU_FALLBACK_INTENT_NAME and behind and words >= 3
+                              and behind[0].get(PREDICTED_CONFIDENCE_KEY, 0.0) >= self.check_in_threshold)):
             self._force_intent(message, CHECK_IN_INTENT)
 
     @staticmethod

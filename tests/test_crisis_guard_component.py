@@ -51,7 +51,7 @@ def test_a_sure_model_crisis_guess_stands():
 
 @pytest.mark.parametrize("ranking", [
     [{"name": "crisis_medical_emergency", "confidence": 0.42}, {"name": "ask_hours", "confidence": 0.2}],
-    [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "crisis", "confidence": 0.2}],
+    [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "crisis", "confidence": 0.32}],
 ], ids=["moderate-model-guess", "crisis-behind-a-fallback"])
 def test_an_unsure_model_crisis_guess_becomes_a_direct_question(ranking):
     result = process("everything is grey and heavy lately", ranking)
@@ -75,8 +75,19 @@ def test_one_crisis_sentence_is_not_averaged_away_by_the_rest_of_the_message():
     msg.set("sentence_crisis_risk", {"name": "crisis", "confidence": 0.9})
     assert CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"] == "crisis"
     unsure = message("Rough week. Whatever. How much is a session?", [{"name": "ask_fees", "confidence": 0.8}])
-    unsure.set("sentence_crisis_risk", {"name": "crisis", "confidence": 0.45})
+    unsure.set("sentence_crisis_risk", {"name": "crisis", "confidence": 0.47})
     assert CrisisPhraseGuard({}).process([unsure])[0].get("intent")["name"] == "risk_check_in"
+
+
+def test_a_name_is_not_asked_about_whatever_the_model_guesses_behind_a_fallback():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "crisis_harm_others", "confidence": 0.3}]
+    assert process("Kim Lo", ranking).get("intent")["name"] == "nlu_fallback"
+
+
+def test_a_faint_model_crisis_guess_is_noise_not_a_question():
+    ranking = [{"name": "crisis", "confidence": 0.29}, {"name": "ask_hours", "confidence": 0.2}]
+    assert process("My inbox looks like a crime scene, sorry for the slow reply", ranking).get(
+        "intent")["name"] != "risk_check_in"
 
 
 def test_an_ordinary_message_is_left_alone():

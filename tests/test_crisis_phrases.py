@@ -116,4 +116,4 @@ def test_a_message_is_judged_sentence_by_sentence():
 @pytest.mark.parametrize("text, expected", [("Tuesday and Thursday afternoons", True), ("mornings before 10", True),
                                             ("I want to die on Tuesday", False), ("anytime", False)])
 def test_availability_answers_are_recognised(text, expected):
-    assert crisis_phrases.looks_like_schedule(text) is expected
+    assert crisis_phrases.looks_like_plain_answer(text) is expected
