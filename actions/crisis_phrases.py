@@ -70,7 +70,9 @@ _REWRITES: List[Tuple[str, str]] = [
     (r"\bpils\b", "pills"),
     (r"\bgona\b", "going to"),
     (r"\bwant too\b", "want to"),
-    (r"\b(?:sooiside|sewicide|suiscide|suecide)\b", "suicide"),
+    (r"\b(?:sooiside|sewicide|suiscide|suecide|sooyside|suwicide)\b", "suicide"),
+    (r"\b(?:ovrdose|overdoze|ovardose|overdos)\b", "overdose"),
+    (r"\bfeelin\b", "feeling"),
     (r"\b(alive|live|living)anymore\b", r"\1 anymore"),
     (r"\s+", " "),
 ]
@@ -236,7 +238,8 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf"threatening) (?:\w+ ){{0,3}}?(?:to )?{_HARM_VERB} (?:his|her|their|him|them|someone|somebody|my)\b",
         r"\bmake (?:them|him|her|everyone|you) (?:all )?pay\b",
         r"\b(?:taking|take) (?:the kids|my kids|them all|everyone) with me,? (?:all of us|to the grave|when i go)\b",
-        r"\bdeserves? to die\b",
+        r"\bdeserves? to die\b|\bdeserve what'?s coming\b|\b(?:i have|i've got|got) the (?:means|weapons)\b",
+        r"\btaking out\b.{0,40}\b(?:the guys|people|them all|everyone|the office)\b",
         r"\bthoughts of (?:harming|hurting|killing) (?:others|someone|anyone|people)\W{0,3}(?:a:|answer:)?\s*"
         r"(?:yes|yeah|yep|daily|often|sometimes|every day)\b",
         r"\b(?:hit|hurt|shook|shake|shaking|beat|choked|slapped|kicked) (?:my|the) (?:toddler|baby|kids?|child|"
@@ -512,6 +515,9 @@ _SELF_HARM_MORE = [
     r"\btried to (?:overdose|kill myself|end (?:it|my life))\b",
     r"\b(?:don't|do not|can't) trust myself\b",
     r"\bwon'?t be (?:reading|needing|using|checking)\b.{0,30}\bafter (?:this|next|tonight|tomorrow)\b",
+    r"\b(?:cut|cutting)\b.{0,40}\b(?:a lot of blood|so much blood|won't stop bleeding|can't stop the bleeding)\b",
+    r"\btired of live\b|\bnot (?:be )?here next (?:week|month)\b",
+    r"\bset the date\b|\bservice (?:pistol|weapon|rifle)\b|\bdo (?:this|it) cleanly\b",
     r"\bthere'?ll be a me\b|\bdon'?t have (?:\w+ ){0,2}(?:weeks?|days?|months?) (?:left )?in me\b|"
     r"\bnot that i (?:expect|plan) to (?:see|make it to|be around)\b",
     r"\bthought about going further\b|\bcutting (?:pretty )?(?:regularly|again|a lot)\b",
@@ -548,7 +554,7 @@ _RESOLVED = re.compile(
     r"\b(?:years? ago|long time ago|a long time ago|nothing since|haven't (?:in|since)|stable since|been stable|"
     r"in the past|as a (?:teen|teenager|kid)|in (?:high school|college|my teens)|i left (?:him|her|them)|"
     r"not now at all|in my (?:teens|twenties|thirties)|\d+ years? (?:sober|clean)|sober \d+ years|"
-    r"in (?:19|20)\d\d)\b"
+    r"in (?:19|20)\d\d|when i was (?:a kid|a teen|a teenager|\d{1,2})|long gone)\b"
 )
 _PRESENT = re.compile(
     r"\b(?:again|still|lately|recently|these days|tonight|today|right now|this week|currently|started|"
@@ -664,6 +670,10 @@ def normalise_es(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_ES_NEGATORS = re.compile(r"\b(?:no|nunca|ni|sin|jamas)\b")
+_RESOLVED_ES = re.compile(r"\bhace (?:\w+ )?anos\b|\bcuando era (?:nin[oa]|joven|adolescente|chic[oa])\b|"
+                          r"\bahora estoy bien\b|\bya lo supere\b")
+_PRESENT_ES = re.compile(r"\b(?:otra vez|de nuevo|todavia|aun|ahorita|hoy|esta noche|esta semana|ultimamente)\b")
 _ES_WORDS = re.compile(r"\b(?:que|de|no|me|mi|la|el|y|estoy|quiero|ya|por|con|para|es|lo|se|yo|una?|"
                        r"mas|todo|esta|tengo|pero|mis|los|las|le|del|muy|hoy|ahorita|porque)\b")
 _EN_WORDS = re.compile(r"\b(?:the|i|my|to|and|is|you|it|of|a|not|i'm|im|am|me|in|this|that|just|have|for|with|"
@@ -705,8 +715,13 @@ def check(text: str) -> GuardResult:
         return GuardResult(CRISIS, bare[0], bare[1])
     spanish = normalise_es(text)
     for category, pattern in (_SPANISH_PATTERNS if looks_spanish(spanish) else []):
-        match = pattern.search(spanish)
-        if match:
+        for match in pattern.finditer(spanish):
+            clause = re.split(r"[.,;!?]|\bpero\b", spanish[: match.start()])[-1]
+            if _ES_NEGATORS.search(" ".join(clause.split()[-4:])) and not match.group(0).startswith("no "):
+                negated_match = negated_match or match.group(0)
+                continue
+            if _RESOLVED_ES.search(spanish) and not _PRESENT_ES.search(spanish):
+                return GuardResult(UNCERTAIN, category, match.group(0), language="es")
             return GuardResult(CRISIS, category, match.group(0), language="es",
                                not_safe=bool(_NOT_SAFE.search(spanish)))
     if negated_match:

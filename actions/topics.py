@@ -71,8 +71,8 @@ TOPIC_LABELS = {
 }
 
 # Never offered as a guess: answering "yes" to them means nothing on its own.
-NOT_SUGGESTED = {"affirm", "deny", "unsure", "risk_check_in", "out_of_scope", "nlu_fallback", "greet", "goodbye",
-                 "thank"}
+NOT_SUGGESTED = {"affirm", "deny", "unsure", "risk_check_in", "everyday_remark", "out_of_scope", "nlu_fallback",
+                 "greet", "goodbye", "thank"}
 
 
 def did_you_mean_options(ranking, limit: int = 3):

@@ -111,13 +111,16 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         intent = message.get(INTENT) or {}
         name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
         sentence = message.get(SENTENCE_RISK) or {}
+        # The model has learned Spanish almost only from crisis examples: on Spanish text its crisis
+        # guess is only ever a reason to ask (the Spanish phrase guard decides the protocol).
+        spanish = crisis_phrases.looks_spanish(crisis_phrases.normalise_es(message.get(TEXT) or ""))
         if name in CRISIS_INTENTS.values():
             if confidence < self.check_in_floor:
                 self._demote_crisis_guess(message)
-            elif confidence < self.protocol_threshold:
+            elif confidence < self.protocol_threshold or spanish:
                 self._force_intent(message, CHECK_IN_INTENT)
             return
-        if (sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.protocol_threshold:
+        if (sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.protocol_threshold and not spanish:
             self._force_intent(message, sentence[INTENT_NAME_KEY])
             return
         behind = [entry for entry in ranking[:3] if entry.get(INTENT_NAME_KEY) in CRISIS_INTENTS.values()]
