@@ -182,6 +182,7 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf".{{0,40}}\b(?:pills?|meds|medication|organi[sz]er|bleach|detergent|pods?|{_MED})\b",
         r"\b(?:having|is having|'s having) (?:a )?(?:seizure|heart attack|stroke)\b",
         r"\bchest (?:pain|is tight)\b.{0,40}\b(?:now|right now|after|can't)\b",
+        r"\bstiff neck\b.{0,60}\b(?:fever|light)\b|\bfever\b.{0,60}\bstiff neck\b",
         r"\bpoison(?:ed)? (?:myself|my self)\b|\bdrank (?:bleach|antifreeze)\b",
 ]
 ] + [
@@ -240,6 +241,10 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:taking|take) (?:the kids|my kids|them all|everyone) with me,? (?:all of us|to the grave|when i go)\b",
         r"\bdeserves? to die\b|\bdeserve what'?s coming\b|\b(?:i have|i've got|got) the (?:means|weapons)\b",
         r"\btaking out\b.{0,40}\b(?:the guys|people|them all|everyone|the office)\b",
+        r"\b(?:getting|get|got|gets) what'?s coming to (?:them|him|her)\b",
+        r"\bafraid of what i'?(?:ll| will| might) do\b.{0,80}\b(?:him|her|them|toddler|baby|kid|son|daughter)\b|"
+        r"\b(?:toddler|baby|kid|son|daughter)\b.{0,80}\bafraid of what i'?(?:ll| will| might) do\b",
+        r"\b(?:threw|thrown|shook|shaken|slammed) (?:him|her|the baby|my baby|my toddler|my son|my daughter)\b",
         r"\bthoughts of (?:harming|hurting|killing) (?:others|someone|anyone|people)\W{0,3}(?:a:|answer:)?\s*"
         r"(?:yes|yeah|yep|daily|often|sometimes|every day)\b",
         r"\b(?:hit|hurt|shook|shake|shaking|beat|choked|slapped|kicked) (?:my|the) (?:toddler|baby|kids?|child|"
@@ -379,6 +384,9 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\brespirando (?:muy )?(?:raro|mal|lento)\b",
         r"\bdolor (?:muy )?(?:fuerte )?(?:en el|de|del) pecho\b|\bme duele (?:mucho )?el pecho\b",
         r"\benvenen\w+\b|\b(?:tomo|tome|bebio|bebi) (?:cloro|veneno)\b",
+        rf"\b(?:el doble|demasiad[oa]s?|de mas)\b.{{0,30}}\b{_ES_MED}\b.{{0,60}}"
+        r"\b(?:muy mal|corazon|mareado|mareada)\b|"
+        r"\bcorazon me late muy rapido\b",
     ]
 ] + [
     (DANGER_FROM_OTHERS, re.compile(p)) for p in [
@@ -390,6 +398,7 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:escondid[oa]|encerrad[oa])\b.{0,60}\b(?:mi (?:pareja|esposo|esposa|novio|novia|marido)|el|ella)\b",
         r"\babus(?:a|an|aba|o|aron|ando) de (?:mi|mis|la|el) \w+|\b(?:nin[oa]|hij[oa]|sobrin\w*|niet[oa])\b.{0,60}"
         r"\b(?:abus\w*|le pega|la golpea|lo golpea|moretones|miedo)\b",
+        r"\bme quito (?:el|mi) pasaporte\b|\bno me deja salir\b|\bno me paga y me amenaza\b",
         r"\b(?:le quita|se queda con) (?:el|mi|su) (?:dinero|cheque)\b.{0,60}\b(?:empuja|pega|golpea|moretones)\b",
     ]
 ] + [
@@ -517,6 +526,12 @@ _SELF_HARM_MORE = [
     r"\bwon'?t be (?:reading|needing|using|checking)\b.{0,30}\bafter (?:this|next|tonight|tomorrow)\b",
     r"\b(?:cut|cutting)\b.{0,40}\b(?:a lot of blood|so much blood|won't stop bleeding|can't stop the bleeding)\b",
     r"\btired of live\b|\bnot (?:be )?here next (?:week|month)\b",
+    r"\brope (?:is )?(?:tied|ready|up)\b|\bbought (?:a |some )?rope\b|"
+    r"\b(?:train )?tracks\b.{0,40}\b(?:staying|next train|lying down|standing on)\b|"
+    r"\bstaying on (?:the|them)\b.{0,20}\btracks\b",
+    r"\bnever come back from it\b|\bsleep and (?:simply |just )?never (?:come back|return)\b",
+    r"\b(?:fine|okay|ok|at peace|totally fine) with dying\b|\bwouldn't mind dying\b|\bend it painlessly\b|"
+    r"\bfor my own reasons\b|\bwhen i'?m dead\b",
     r"\bset the date\b|\bservice (?:pistol|weapon|rifle)\b|\bdo (?:this|it) cleanly\b",
     r"\bthere'?ll be a me\b|\bdon'?t have (?:\w+ ){0,2}(?:weeks?|days?|months?) (?:left )?in me\b|"
     r"\bnot that i (?:expect|plan) to (?:see|make it to|be around)\b",
@@ -535,7 +550,8 @@ _TOPIC_CONTEXT = re.compile(
     r"\b(?:do you|does anyone|is (?:dbt|there)|are you|clinicians?|therapists?|someone who) "
     r"(?:\w+ ){0,3}(?:treat|help|work with|specialize|experienced|available|handle)\b|"
     r"\b(?:psych class|project|novel|paper|homework|research|school counselor|asking for|percentage|how common|"
-    r"statistics|more likely|presentation|teacher|pastor|curious|for my class|nursing class)\b"
+    r"statistics|more likely|presentation|teacher|pastor|curious|for my class|nursing class|research\w*|"
+    r"professor|actor|youth group|awareness|protocol|grad student|students?)\b"
 )
 # Words that may carry risk without saying it: never a crisis on their own, always worth asking.
 _SOFT_CUES = re.compile(
@@ -554,7 +570,8 @@ _RESOLVED = re.compile(
     r"\b(?:years? ago|long time ago|a long time ago|nothing since|haven't (?:in|since)|stable since|been stable|"
     r"in the past|as a (?:teen|teenager|kid)|in (?:high school|college|my teens)|i left (?:him|her|them)|"
     r"not now at all|in my (?:teens|twenties|thirties)|\d+ years? (?:sober|clean)|sober \d+ years|"
-    r"in (?:19|20)\d\d|when i was (?:a kid|a teen|a teenager|\d{1,2})|long gone)\b"
+    r"in (?:19|20)\d\d|when i was (?:a kid|a teen|a teenager|\d{1,2})|long gone|went away|got treatment|"
+    r"in a good place|processed a lot|over the years)\b"
 )
 _PRESENT = re.compile(
     r"\b(?:again|still|lately|recently|these days|tonight|today|right now|this week|currently|started|"
@@ -594,7 +611,8 @@ _TOPIC_MENTIONS = re.compile(
     r"\bwarning signs of (?:suicide|self[- ]?harm)\b|"
     r"\b(?:caffeine|coffee|sugar|chocolate|netflix|carb|cookie) overdose\b|"
     r"\boverdos(?:e|ed|ing) on (?:coffee|caffeine|sugar|chocolate|netflix|tv|carbs|cookies|work)\b|"
-    r"\b(?:took|taken|taking) (?:a bunch of|some|lots of|a few|a lot of) (?:shots at|photos|pictures|selfies|"
+    r"\b(?:took|taken|taking) (?:a bunch of|some|lots of|a few|a lot of) (?:shots to the head|hits|punches|"
+    r"shots at|photos|pictures|selfies|"
     r"notes|breaks|classes)\b"
 )
 
@@ -608,6 +626,7 @@ _PSEUDO_NEGATIONS = re.compile(
     r"\bnot sure\b|\bno longer\b|\bnot anymore\b|\bno one\b|\bnot just\b|\bnot only\b|"
     r"\bno matter\b|\bnever stop\b|\bnever go away\b|\bdon't know\b|\bno idea\b|"
     r"\b(?:won't|will not|doesn't|does not|didn't|did not|never) (?:stop|leave me alone)\b|"
+    r"\b(?:didn't|did not|don't|do not|haven't|have not) (?:mention|tell|say|put|write|include)\b|"
     r"\bnot (?:okay|ok|fine|safe|well|doing well|good)\b"
 )
 _NEGATION_WINDOW = 5  # words before a risk phrase that a negator may stand in
@@ -661,6 +680,23 @@ def looks_like_plain_answer(text: str) -> bool:
         _PLAIN_ANSWER_ANCHORS.fullmatch(word) for word in words)
 
 
+_INTERROGATIVE = re.compile(r"^(?:do|does|can|could|is|are|what|how|when|why|who|which|would|will|should|"
+                            r"have|has|any)\b")
+_FIRST_PERSON_NOW = re.compile(r"\b(?:i'm|i am)\b(?! (?:a|an|the)\b)|\b(?:i feel|i've been|i have been|i keep|"
+                               r"i want|i think about|i can't|i have|my own|for me)\b")
+
+
+def _asked_about(normalised: str, matched: str) -> Optional["re.Match[str]"]:
+    """The subject word sits in a question about services or information ("Do you see people after
+    a suicide attempt?"), and the message says nothing about the writer's own present."""
+    if _FIRST_PERSON_NOW.search(normalised) or _PRESENT.search(normalised):
+        return None
+    for sentence in re.split(r"(?<=[.!?])\s+", normalised):
+        if matched in sentence and (sentence.rstrip().endswith("?") or _INTERROGATIVE.match(sentence)):
+            return re.match(r".+", sentence)
+    return None
+
+
 def normalise_es(text: str) -> str:
     """Lower case without accents, with a few spellings people type in a hurry."""
     text = unicodedata.normalize("NFKD", (text or "").lower())
@@ -709,7 +745,8 @@ def check(text: str) -> GuardResult:
             return GuardResult(CRISIS, category, match.group(0), not_safe=bool(_NOT_SAFE.search(normalised)))
     if bare:
         context = _TOPIC_CONTEXT.search(normalised) or (
-            _RESOLVED.search(normalised) if not _PRESENT.search(normalised) else None)
+            _RESOLVED.search(normalised) if not _PRESENT.search(normalised) else None) or _asked_about(
+            normalised, bare[1])
         if context:
             return GuardResult(TOPIC_MENTION, matched=context.group(0))
         return GuardResult(CRISIS, bare[0], bare[1])
@@ -726,6 +763,9 @@ def check(text: str) -> GuardResult:
                                not_safe=bool(_NOT_SAFE.search(spanish)))
     if negated_match:
         return GuardResult(NEGATED, matched=negated_match)
+    if re.search(r"\bi (?:feel|am|'m|am feeling) (?:totally |completely )?safe\b|\bnobody is hurting me\b",
+                 normalised):
+        return GuardResult(NEGATED, matched="feels safe")
     figure = _FIGURES_OF_SPEECH.search(normalised)
     if figure:
         return GuardResult(FIGURE_OF_SPEECH, matched=figure.group(0))
