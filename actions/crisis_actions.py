@@ -117,8 +117,6 @@ class ActionHandleYesNo(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name")
-        if tracker.get_slot("risk_check_pending"):
-            return answer_check_in(dispatcher, tracker, domain, intent)
         if not tracker.get_slot("safety_check_pending"):
             dispatcher.utter_message(response="utter_anything_else")
             return []
@@ -139,6 +137,17 @@ def answer_not_safe(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
         conversation_id=tracker.sender_id, category="not_safe", trigger=f"said not safe ({category})",
         contact=known_contact(tracker)))
     return []
+
+
+class ActionAnswerCheckIn(Action):
+    """The answer to the direct question, right after it was asked (data/rules/crisis.yml)."""
+
+    def name(self) -> Text:
+        return "action_answer_check_in"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return answer_check_in(dispatcher, tracker, domain, tracker.latest_message.get("intent", {}).get("name"))
 
 
 def answer_check_in(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any],

@@ -8,7 +8,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import crisis_phrases
-from actions.crisis_actions import ActionCrisisResponse, ActionHandleYesNo, ActionRiskCheckIn
+from actions.crisis_actions import ActionAnswerCheckIn, ActionCrisisResponse, ActionHandleYesNo, ActionRiskCheckIn
 from actions.crisis_response import crisis_message
 from actions.fallback_actions import ActionDefaultAskAffirmation
 from actions.general_actions import PRACTICE_ANSWERS, ActionAnswerPracticeQuestion, ActionWelcome
@@ -98,7 +98,7 @@ def test_uncertain_risk_is_asked_about_directly_with_988_and_no_alert(make_track
 @pytest.mark.parametrize("intent", ["affirm", "unsure"])
 def test_yes_or_not_sure_to_the_direct_question_runs_the_protocol(make_tracker, caplog, intent):
     tracker = make_tracker("yes", intent, slots={"risk_check_pending": True})
-    messages, events = run(ActionHandleYesNo(), tracker)
+    messages, events = run(ActionAnswerCheckIn(), tracker)
     assert "988" in messages[0]["text"] and "Are you safe right now?" in messages[0]["text"]
     assert SlotSet("safety_check_pending", True) in events and SlotSet("risk_check_pending", False) in events
     assert "Crisis alert queued" in caplog.text
@@ -106,7 +106,7 @@ def test_yes_or_not_sure_to_the_direct_question_runs_the_protocol(make_tracker, 
 
 def test_no_to_the_direct_question_thanks_and_answers_what_was_asked(make_tracker, caplog):
     tracker = make_tracker("no", "deny", slots={"risk_check_pending": True, "check_in_topic": "ask_fees"})
-    messages, events = run(ActionHandleYesNo(), tracker)
+    messages, events = run(ActionAnswerCheckIn(), tracker)
     assert "Thank you for telling me" in messages[0]["text"] and "988" in messages[0]["text"]
     assert "$150" in messages[1]["text"]
     assert SlotSet("risk_check_pending", False) in events and "Crisis alert" not in caplog.text
@@ -114,7 +114,7 @@ def test_no_to_the_direct_question_thanks_and_answers_what_was_asked(make_tracke
 
 def test_no_to_the_direct_question_mid_intake_goes_back_to_the_intake(make_tracker):
     tracker = make_tracker("no", "deny", slots={"risk_check_pending": True, "check_in_paused_intake": True})
-    _, events = run(ActionHandleYesNo(), tracker)
+    _, events = run(ActionAnswerCheckIn(), tracker)
     assert ActiveLoop("intake_form") in events and FollowupAction("intake_form") in events
 
 
@@ -243,3 +243,11 @@ def test_the_second_unusable_answer_offers_skip_and_the_phone_number(make_tracke
     tracker.events[-1]["value"] = "  "
     messages, _ = validate(tracker)
     assert "type skip" in messages[0]["text"] and current_profile().phone in messages[0]["text"]
+
+
+@pytest.mark.parametrize("slot", ["concerns", "kap_medications", "best_time"])
+def test_skip_at_a_free_text_question_is_stored_as_skipped_not_as_the_word(make_tracker, intake_db, slot):
+    intake_db.migrate()
+    intake_db.start_or_resume_intake("form-user")
+    messages, slots = validate(form_tracker(make_tracker, slot, "skip", intake_consent=True))
+    assert slots[slot] == "skipped" and messages == []
