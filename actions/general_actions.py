@@ -18,6 +18,8 @@ INSURANCE = {"title": "Insurance", "payload": "/ask_insurance"}
 HOURS = {"title": "Office hours", "payload": "/ask_hours"}
 LOCATION = {"title": "Location", "payload": "/ask_location"}
 TELEHEALTH = {"title": "Telehealth", "payload": "/ask_telehealth"}
+SERVICE_AREA = {"title": "States we serve", "payload": "/ask_service_area"}
+FIRST_SESSION = {"title": "First session", "payload": "/ask_first_session"}
 KAP_COURSE = {"title": "How a course runs", "payload": "/ask_kap_process"}
 KAP_VS_OTHER = {"title": "KAP vs. Spravato", "payload": "/ask_kap_vs_other_ketamine"}
 KAP_ROUTE = {"title": "How ketamine is given", "payload": "/ask_kap_administration"}
@@ -35,6 +37,8 @@ PRACTICE_ANSWERS = {
     "ask_parking_accessibility": (pp.answer_parking_accessibility, [LOCATION, TELEHEALTH]),
     "ask_languages_spoken": (pp.answer_languages_spoken, [CONTACT, BOOK]),
     "ask_referral_needed": (pp.answer_referral_needed, [INSURANCE, BOOK]),
+    # Whether we offer video sessions, and that KAP medicine sessions are in person.
+    "ask_telehealth": (pp.answer_telehealth, [SERVICE_AREA, FIRST_SESSION, BOOK]),
     # KAP answers that name what this practice does (routes, Spravato).
     "ask_kap_administration": (pp.answer_kap_administration, [KAP_COURSE, KAP_VS_OTHER, BOOK]),
     "ask_kap_vs_other_ketamine": (pp.answer_kap_vs_other_ketamine, [KAP, KAP_ROUTE, BOOK]),

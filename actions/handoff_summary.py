@@ -291,7 +291,7 @@ def render_markdown(summary: Mapping[str, Any]) -> str:
               f"- Phone: {_or_dash(contact['phone'])}",
               f"- Contact by: {_or_dash(contact['preferred_contact_method'])}, best time: "
               f"{_or_dash(contact['best_time'])}",
-              f"- State: {_or_dash(elig['state_name'] or elig['state'])}"
+              f"- State during sessions: {_or_dash(elig['state_name'] or elig['state'])}"
               + ("" if elig["in_licensed_state"] is not False else " (NOT a licensed state)"),
               f"- Payment: {_or_dash(prefs['payment'])}; visits: {_or_dash(prefs['visit_type'])}; "
               f"availability: {_or_dash(prefs['availability'])}", "",

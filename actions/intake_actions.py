@@ -70,6 +70,11 @@ class ValidateIntakeForm(FormValidationAction):
             correction = flow.parse_correction(str(value))
             if correction:
                 return self._correct(correction, dispatcher, tracker)
+        # Checked first, so "skip" is never stored as a free-text answer (the consent text promises it).
+        if flow.wants_to_skip(value) and slot not in flow.NOT_SKIPPABLE:
+            self._save(slot, flow.SKIPPED, tracker)
+            failures.pop(slot, None)
+            return {slot: flow.SKIPPED, "intake_failures": failures}
         check = flow.CHECKS[slot](value)
         if check.ok:
             self._save(slot, check.value, tracker)
@@ -78,9 +83,6 @@ class ValidateIntakeForm(FormValidationAction):
         if answer_faq(tracker.latest_message, dispatcher, profile, responses):
             dispatcher.utter_message(text="Now, back to the intake.")
             return {slot: None}
-        if flow.wants_to_skip(value) and slot not in flow.NOT_SKIPPABLE:
-            self._save(slot, flow.SKIPPED, tracker)
-            return {slot: flow.SKIPPED}
         failures[slot] = failures.get(slot, 0) + 1
         message = check.error
         if failures[slot] >= flow.MAX_FAILURES_BEFORE_SKIP:
@@ -222,10 +224,13 @@ class ActionFinishIntake(Action):
                     "text 988: it's free, open 24/7 and for all ages.")
         else:
             states = pp.format_states(profile)
-            text = (f"Thank you. Our clinicians are licensed only in {states}, so we can't see you while "
-                    "you're in another state, and I won't ask for anything more. A therapist licensed where "
-                    "you live is the right fit: the SAMHSA helpline (1-800-662-4357, free, 24/7) or "
-                    "findtreatment.gov can help you find one. If you need help right away, call or text 988.")
+            by_video = ", even by video" if profile.telehealth else ""
+            text = (f"Thank you. Our clinicians are licensed only in {states}, and what counts is where you are "
+                    f"at the time of each session{by_video}. So we can't see you while you're in another "
+                    "state, and I won't ask for anything more. A therapist licensed in the state where you'll be "
+                    "is the right fit: the SAMHSA helpline (1-800-662-4357, free, 24/7) or findtreatment.gov can "
+                    f"help you find one. If you will be in {states} for your sessions, call us at {profile.phone}. "
+                    "If you're in crisis, call or text 988.")
         dispatcher.utter_message(text=text, buttons=[{"title": "Talk to a person", "payload": "/talk_to_human"}])
         return [SlotSet("requested_slot", None)]
 

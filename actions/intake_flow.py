@@ -97,7 +97,7 @@ def check_phone(text: str) -> Check:
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
-        return Check(error="Please give a 10-digit US phone number, for example (555) 010-0100.")
+        return Check(error="Please give a 10-digit US phone number, for example (555) 234-5678.")
     return Check(f"({digits[:3]}) {digits[3:6]}-{digits[6:]}")
 
 
@@ -169,7 +169,8 @@ def check_state(text: str) -> Check:
     for code in codes:
         if code.upper() in US_STATES and (code.isupper() or len(t) <= 3):
             return Check(code.upper())
-    return Check(error="Which US state do you live in? You can type its name or its abbreviation, like VA.")
+    return Check(error="Which US state will you be in during your sessions? You can type its name or its "
+                       "abbreviation, like VA.")
 
 
 def check_interest(text: str) -> Check:
@@ -306,7 +307,9 @@ def required_slots(slots: Mapping[str, Any], profile: PracticeProfile) -> List[s
         return order
     order += INTEREST_SLOTS + PHQ9_SLOTS
     phq9_9 = slots.get("phq9_9")
-    if isinstance(phq9_9, int) and phq9_9 > 0:
+    # Item 9 above 0, or skipped: an unanswered question about suicide is not a "no", so the
+    # ASQ asks directly.
+    if (isinstance(phq9_9, int) and phq9_9 > 0) or phq9_9 == SKIPPED:
         order += ASQ_SLOTS
         # Answers not yet checked (raw text) count as unanswered here.
         asq = [answer if isinstance(answer, bool) else None for answer in _answered(slots, ASQ_SLOTS)]
@@ -335,11 +338,14 @@ def question(slot: str, slots: Mapping[str, Any], profile: PracticeProfile) -> T
     """What the assistant asks for `slot`, with quick-reply buttons."""
     if slot == "intake_consent":
         return (
-            "Before we start: I'll ask for your contact details, a few questions about what brings you "
-            "here, and two or three standard questionnaires about mood, anxiety and stress. It takes about "
-            f"10 minutes. Your answers are stored securely (encrypted) and only {profile.name}'s intake team "
-            "and clinicians see them. You can stop at any time and continue later. This chat is not "
-            "monitored live and is not for emergencies: if you're in crisis, call or text 988, or call 911.\n"
+            "Before we start: I'll ask for your contact details, what brings you here, and up to four "
+            "standard questionnaires (mood, anxiety, trauma and suicide risk), plus about ten health questions "
+            "if you're interested in KAP. It takes 10 to 15 minutes. You can skip any question by typing skip, "
+            "except your age, your state and what you're interested in. Your answers are stored securely "
+            f"(encrypted) and only {profile.name}'s intake team and clinicians see them; if your answers "
+            "suggest you may be at risk, our staff are alerted. You can stop at any time and continue later. "
+            "This chat is not monitored live and is not for emergencies: if you're in crisis, call or text "
+            "988, or call 911.\n"
             "Would you like to start?",
             [{"title": "Yes, let's start", "payload": "Yes"}, {"title": "No, not now", "payload": "No"}],
         )
@@ -351,8 +357,9 @@ def question(slot: str, slots: Mapping[str, Any], profile: PracticeProfile) -> T
                                      [{"title": t, "payload": t} for t in ("Phone call", "Text message", "E-mail")]),
         "best_time": ("When is the best time to reach you? For example, weekday mornings.", []),
         "adult": ("Are you 18 or older?", YES_NO),
-        "state": ("Which state do you live in? (Our clinicians can only see people who are in a state where "
-                  "they're licensed.)", []),
+        "state": ("Which US state will you be in during your sessions? Our clinicians can only see you while "
+                  "you're in a state where they're licensed, at the time of each session"
+                  + (", even by video." if profile.telehealth else "."), []),
         "interest": ("What are you interested in?",
                      [{"title": t, "payload": t} for t in ("Psychotherapy", "Ketamine-assisted psychotherapy",
                                                              "Both", "Not sure yet")]),
@@ -367,6 +374,9 @@ def question(slot: str, slots: Mapping[str, Any], profile: PracticeProfile) -> T
                          "Thursday afternoons.", []),
         "asq_5": (sc.ASQ_ACUITY_QUESTION, YES_NO),
     }
+    if slot == "visit_type" and wants_kap(slots):
+        text, buttons = simple[slot]
+        return f"{text} (KAP medicine sessions are always in person at our office.)", buttons
     if slot in simple:
         return simple[slot]
     if slot in PHQ9_SLOTS:
@@ -399,8 +409,8 @@ def question(slot: str, slots: Mapping[str, Any], profile: PracticeProfile) -> T
 
 LABELS = {
     "full_name": "Name", "email": "E-mail", "phone": "Phone", "preferred_contact_method": "Contact by",
-    "best_time": "Best time", "state": "State", "interest": "Interested in", "concerns": "What brings you here",
-    "payment": "Payment", "visit_type": "Visits", "availability": "Availability",
+    "best_time": "Best time", "state": "State during sessions", "interest": "Interested in",
+    "concerns": "What brings you here", "payment": "Payment", "visit_type": "Visits", "availability": "Availability",
 }
 INTEREST_LABELS = {sc.INTEREST_PSYCHOTHERAPY: "Psychotherapy", sc.INTEREST_KAP: "Ketamine-assisted psychotherapy",
                    sc.INTEREST_BOTH: "Psychotherapy and KAP", sc.INTEREST_NOT_SURE: "Not sure yet"}
@@ -419,7 +429,7 @@ def review_text(slots: Mapping[str, Any]) -> str:
              if slots.get(slot) is not None]
     answered = sum(1 for slot in PHQ9_SLOTS + GAD7_SLOTS + PCPTSD5_SLOTS + KAP_SLOTS if slots.get(slot) is not None)
     return ("Here's what you told me:\n" + "\n".join(lines) + f"\n- Questionnaire answers: {answered} given\n"
-            "If something is wrong, tell me, for example \"actually my phone is 555-010-0199\". "
+            "If something is wrong, tell me, for example \"actually my phone is 555-234-5678\". "
             "Otherwise, shall I send this to our intake team?")
 
 

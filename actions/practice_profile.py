@@ -267,7 +267,7 @@ def answer_hours(profile: PracticeProfile, now: Optional[datetime] = None) -> st
 
 def answer_location(profile: PracticeProfile) -> str:
     telehealth = (
-        f" We also offer telehealth by secure video for people in {format_states(profile)}."
+        f" We also offer telehealth by secure video when you are in {format_states(profile)} during each session."
         if profile.telehealth else ""
     )
     return f"{profile.name} is at {format_address(profile)}.{telehealth}"
@@ -277,8 +277,8 @@ def answer_contact(profile: PracticeProfile) -> str:
     return (
         f"You can call {profile.name} at {profile.phone} during office hours "
         f"({format_hours(profile)}) or e-mail {profile.email}. We reply {profile.response_time}. "
-        "Please don't send urgent or emergency messages by e-mail: call or text 988, or 911 "
-        "in an emergency."
+        "Please don't send urgent messages by e-mail. In a mental health crisis, call or text 988; in an "
+        "emergency, call 911."
     )
 
 
@@ -304,11 +304,30 @@ def answer_insurance(profile: PracticeProfile) -> str:
 
 
 def answer_service_area(profile: PracticeProfile) -> str:
+    states = format_states(profile)
+    ways = "in person or by video" if profile.telehealth else "in person"
     return (
-        f"Our clinicians are licensed in {format_states(profile)}, so we can see you in person "
-        f"or by telehealth when you are located in {format_states(profile)} at the time of each "
-        "session. If you live elsewhere, a therapist licensed in your state is the right fit; "
-        "the Psychology Today directory or your insurer can help you find one."
+        f"Our clinicians are licensed in {states}. We can see you {ways} when you are in {states} at the "
+        "time of each session. What counts is where you are during the session, not where you live. If "
+        "you'll be in another state for your sessions, a therapist licensed there is the right fit. The "
+        "Psychology Today directory or your insurer can help you find one."
+    )
+
+
+def answer_telehealth(profile: PracticeProfile) -> str:
+    states = format_states(profile)
+    if not profile.telehealth:
+        return (
+            f"We don't offer telehealth right now: all sessions are in person at our office, "
+            f"{format_address(profile)}. That includes KAP medicine sessions, where staff watch over you while "
+            f"you take ketamine. Our clinicians are licensed in {states}. Questions? Call us at {profile.phone}."
+        )
+    return (
+        "Yes, we offer therapy by secure video (telehealth). You need a private, quiet place, a device with a "
+        f"camera and a steady internet connection. You must be in {states} during each video session, even "
+        "when you travel, because that's where our clinicians are licensed. KAP medicine sessions are not done "
+        "by video: they are in person at our office, where staff watch over you while you take ketamine. "
+        "Would you like to see which states we serve, or book a consultation?"
     )
 
 
@@ -384,19 +403,19 @@ def answer_kap_administration(profile: PracticeProfile) -> str:
 
 
 def answer_kap_vs_other_ketamine(profile: PracticeProfile) -> str:
-    spravato = (f"{profile.name} is a certified Spravato treatment center, so you can ask about it at "
-                "your consultation." if profile.offers_spravato else
-                f"{profile.name} doesn't offer Spravato; your doctor can help you find a certified center.")
+    spravato = (f"{profile.name} is a certified Spravato treatment center. You can ask about it at your "
+                f"consultation, or call us at {profile.phone}." if profile.offers_spravato else
+                f"{profile.name} doesn't offer Spravato, but your doctor can help you find a certified center. "
+                f"To talk through your options, call us at {profile.phone}.")
     return (
-        "KAP combines ketamine with psychotherapy: you prepare with a therapist, have support during "
-        "medicine sessions, and talk about the experience afterwards (integration). Many IV ketamine "
-        "clinics give ketamine drips without therapy. Esketamine nasal spray (Spravato) is a related "
-        "medicine. It is FDA-approved for adults whose depression hasn't gotten better with other "
-        "antidepressants (treatment-resistant depression). It is also approved to ease depression "
-        "symptoms in adults with major depression who have suicidal thoughts or actions. It is given "
-        "only in certified clinics (the Spravato REMS program), where staff watch you for at least 2 "
-        f"hours after each dose. {spravato} To talk through which option might suit you, call us at "
-        f"{profile.phone} or book a consultation."
+        "KAP pairs ketamine with therapy before, during and after medicine sessions. Many IV ketamine clinics "
+        "give ketamine without therapy. Spravato (esketamine) is a nasal spray that the FDA approved for two "
+        "uses in adults:\n"
+        "- depression that other antidepressants have not helped (treatment-resistant depression)\n"
+        "- depression in adults with major depression who have suicidal thoughts or actions, along with an "
+        "antidepressant pill\n"
+        "It is given only in certified clinics (the Spravato REMS program), where staff watch you for at least "
+        f"2 hours after each dose. {spravato}"
     )
 
 

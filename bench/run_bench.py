@@ -83,7 +83,7 @@ for _name, _value in {**ENV_DEFAULTS, **defaults_mk()}.items():
     os.environ.setdefault(_name, _value)
 
 # What one simulated visitor says, in order (FAQ only: no crisis message, no intake). The
-# practice questions (hours, fees, insurance, location) and the greeting run custom actions
+# practice questions (hours, fees, insurance, telehealth, location) and the greeting run custom actions
 # on the action server; the others are answered from the domain's responses.
 VISITOR_SCRIPT = [
     "hi there",                                  # greet -> action_welcome
@@ -93,7 +93,7 @@ VISITOR_SCRIPT = [
     "is it covered by insurance?",               # ask_insurance -> action
     "how long does therapy usually take?",       # ask_therapy_duration -> response
     "is ketamine therapy safe?",                 # ask_kap_safety -> response
-    "do you offer telehealth sessions?",         # ask_telehealth -> response
+    "do you offer telehealth sessions?",         # ask_telehealth -> action (from the profile)
     "where is your office?",                     # ask_location -> action
     "thanks, that's really helpful",             # thank -> response
 ]

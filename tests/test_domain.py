@@ -48,7 +48,7 @@ def test_every_faq_intent_has_its_own_answer():
             assert f"utter_kap_{intent[len('ask_kap_'):]}" in RESPONSES
         elif intent.startswith(("ask_psychotherapy", "ask_therapeutic", "ask_therapy", "ask_approach",
                                 "ask_choose", "ask_self", "ask_coping", "ask_confidentiality",
-                                "ask_first", "ask_session", "ask_telehealth", "ask_grief",
+                                "ask_first", "ask_session", "ask_grief",
                                 "ask_substance", "ask_credentials", "ask_trauma", "ask_crying",
                                 "ask_therapist")):
             assert f"utter_{intent[len('ask_'):]}" in RESPONSES, intent

@@ -190,3 +190,12 @@ def test_the_api_token_is_not_on_any_command_line(assistant):
             assert assistant.token.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
         except FileNotFoundError:
             continue
+
+
+def test_databases_the_servers_create_are_readable_by_their_owner_only(assistant):
+    assistant.text(f"perm-{uuid.uuid4().hex}", "I want to kill myself")  # writes the tracker and the intake database
+    workdir = Path(assistant.env["TRACKER_STORE_DB"]).parent
+    files = [path for path in workdir.rglob("*") if path.is_file() and path.suffix in (".db", ".key", "")]
+    assert any(path.name == "tracker.db" for path in files)
+    for path in files:
+        assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"

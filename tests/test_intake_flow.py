@@ -1,9 +1,11 @@
 """The intake's plain logic: answer checks, which questions are asked in which order, review, scores."""
 
+import re
 from datetime import date
 
 import pytest
 
+from actions import callback_flow
 from actions import intake_flow as flow
 from actions import screening as sc
 from actions.practice_profile import load_profile
@@ -151,8 +153,24 @@ def test_every_question_has_wording_and_frequency_items_have_the_four_buttons():
 
 def test_consent_question_says_what_is_collected_who_sees_it_and_not_for_emergencies():
     text, _ = flow.question("intake_consent", {}, PROFILE)
-    for needle in ["contact details", "encrypted", "intake team", "not for emergencies", "988", "911"]:
+    for needle in ["contact details", "encrypted", "intake team", "not for emergencies", "988", "911",
+                   "up to four standard questionnaires", "suicide risk", "trauma", "about ten health questions",
+                   "skip any question by typing skip", "staff are alerted"]:
         assert needle in text
+    assert "two or three" not in text
+
+
+def test_the_state_question_asks_where_they_will_be_for_sessions_not_where_they_live():
+    # Licensure follows where the client is at the time of each session, by video too.
+    text, _ = flow.question("state", {}, PROFILE)
+    assert "during your sessions" in text and "each session" in text and "live" not in text
+    assert "during your sessions" in flow.check_state("the moon").error
+    assert flow.LABELS["state"] == "State during sessions"
+
+
+def test_kap_interest_hears_that_medicine_sessions_are_in_person():
+    assert "always in person" in flow.question("visit_type", dict(BASE, interest="kap"), PROFILE)[0]
+    assert "always in person" not in flow.question("visit_type", dict(BASE, interest="psychotherapy"), PROFILE)[0]
 
 
 @pytest.mark.parametrize("text, slot, value", [
@@ -207,3 +225,73 @@ def test_eligibility_is_decided_by_the_first_answer_that_rules_it_out():
     assert flow.is_eligible({"adult": True}, PROFILE) is None
     assert flow.is_eligible({"adult": True, "state": "VA"}, PROFILE) is True
     assert flow.is_eligible({"adult": True, "state": "OH"}, PROFILE) is False
+
+
+# --- Examples shown in hints pass the checks they illustrate ----------------------------------------
+
+PHONE_LIKE = re.compile(r"\(?\b\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b")
+
+
+def hint_texts():
+    """Everything the intake and the callback request say when asking or when an answer is unusable."""
+    slots = dict(BASE, interest="both", concerns="x")
+    texts = [flow.question(slot, slots, PROFILE)[0] for slot in flow.ALL_SLOTS]
+    errors = [check("") for check in flow.CHECKS.values()] + [
+        flow.check_adult("150"), flow.check_free_text("a" * 400, "x"), flow.check_review("hmm"),
+        callback_flow.check_time(""), callback_flow.check_time("a" * 500)]
+    texts += [check.error for check in errors if check.error]
+    texts += [callback_flow.ask_phone()[0], callback_flow.ask_time()[0]]
+    return texts
+
+
+def test_every_phone_number_and_e_mail_shown_in_a_hint_passes_the_check():
+    texts = hint_texts()
+    phones = [match for text in texts for match in PHONE_LIKE.findall(text)]
+    emails = [match.group(0) for text in texts for match in flow.EMAIL.finditer(text)]
+    assert phones and emails
+    assert [phone for phone in phones if not flow.check_phone(phone).ok] == []
+    assert [email for email in emails if not flow.check_email(email).ok] == []
+
+
+def correction_of(slot):
+    def check(text):
+        field, result = flow.parse_correction(text) or (None, flow.Check(error="no correction"))
+        return result if field == slot else flow.Check(error=f"corrects {field}, not {slot}")
+    return check
+
+
+REVIEW = flow.review_text(BASE)
+REVIEW_HELP = flow.check_review("hmm").error
+
+
+@pytest.mark.parametrize("hint, example, check", [
+    (flow.check_phone("").error, "(555) 234-5678", flow.check_phone),
+    (REVIEW, "actually my phone is 555-234-5678", correction_of("phone")),
+    (flow.check_email("").error, "name@example.com", flow.check_email),
+    (REVIEW_HELP, "my email is name@example.com", correction_of("email")),
+    (REVIEW_HELP, "my best time is evenings", correction_of("best_time")),
+    (flow.check_name("").error, "Jane Doe", flow.check_name),
+    (flow.check_adult("150").error, "34", flow.check_adult),
+    (flow.check_state("").error, "VA", flow.check_state),
+    (flow.check_kap_topic("").error, "yes, it's treated with medication", flow.check_kap_topic),
+    (flow.question("best_time", BASE, PROFILE)[0], "weekday mornings", flow.CHECKS["best_time"]),
+    (flow.question("availability", BASE, PROFILE)[0], "Tuesday and Thursday afternoons",
+     flow.CHECKS["availability"]),
+    *[(flow.check_frequency("").error, answer, flow.check_frequency)
+      for answer in ("not at all", "several days", "more than half the days", "nearly every day", "0", "3")],
+    (callback_flow.ask_time()[0], "weekday mornings", callback_flow.check_time),
+    (callback_flow.ask_time()[0], "Friday after 2 pm", callback_flow.check_time),
+    *[(callback_flow.check_time("").error, answer, callback_flow.check_time)
+      for answer in ("mornings", "after 5 pm", "any time")],
+    (callback_flow.check_time("a" * 500).error, "Tuesday or Thursday afternoon", callback_flow.check_time),
+])
+def test_every_example_shown_in_a_hint_passes_the_check_it_illustrates(hint, example, check):
+    assert example in hint
+    assert check(example).ok, check(example).error
+
+
+def test_skipping_phq9_item_9_still_asks_the_asq():
+    slots = dict(BASE, interest="psychotherapy", concerns="stress", **{f"phq9_{i}": 0 for i in range(1, 9)},
+                 phq9_9=flow.SKIPPED)
+    assert flow.next_question(slots, PROFILE) == "asq_1"
+    assert flow.next_question(dict(slots, phq9_9=0), PROFILE) == "gad7_1"

@@ -107,6 +107,7 @@ def test_kap_answers_say_only_what_the_profile_states(profile):
     assert "explains the options at your evaluation" in routes  # the default profile names no route
     others = pp.answer_kap_vs_other_ketamine(profile)
     assert "Spravato" in others and "at least 2 hours" in others and "REMS" in others
+    assert "treatment-resistant depression" in others and "suicidal thoughts or actions" in others
     assert "doesn't offer Spravato" in others
 
 
@@ -151,3 +152,27 @@ def test_a_missing_care_section_is_named(tmp_path, section):
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(pp.ProfileError, match=section):
         pp.load_profile(path)
+
+
+@pytest.mark.parametrize("telehealth", [True, False])
+def test_the_telehealth_answer_follows_the_profile_flag(tmp_path, telehealth):
+    profile = pp.load_profile(write_profile(tmp_path, telehealth=telehealth))
+    answer = pp.answer_telehealth(profile)
+    # Either way: KAP medicine sessions are in person, and licensure follows where the client is.
+    assert "KAP medicine sessions" in answer and "in person at our office" in answer
+    assert "Virginia" in answer
+    if telehealth:
+        assert "we offer therapy by secure video" in answer
+        assert "must be in Virginia during each video session" in answer
+        assert "don't offer telehealth" not in answer
+    else:
+        assert "don't offer telehealth" in answer and "100 Example Street" in answer and profile.phone in answer
+        assert "secure video" not in answer
+    assert ("by video" in pp.answer_service_area(profile)) is telehealth
+    assert ("telehealth" in pp.answer_location(profile)) is telehealth
+
+
+def test_where_the_client_is_during_each_session_decides_not_where_they_live(profile):
+    area = pp.answer_service_area(profile)
+    assert "at the time of each session" in area and "not where you live" in area
+    assert "during each session" in pp.answer_location(profile)
