@@ -109,10 +109,25 @@ class ActionRiskCheckIn(Action):
 
 
 class ActionHandleYesNo(Action):
-    """Answers a yes/no in context: after the crisis question it means safe / not safe."""
+    """A yes, no or not sure that answers nothing the assistant just asked: offers next steps.
+    The answers to "are you safe right now?" and to the direct question have their own actions,
+    reached only right after those questions (data/rules/crisis.yml)."""
 
     def name(self) -> Text:
         return "action_handle_yes_no"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_anything_else")
+        return []
+
+
+class ActionAnswerSafety(Action):
+    """The answer to "are you safe right now?", right after the crisis response (or after the
+    answer "not safe", which asks again)."""
+
+    def name(self) -> Text:
+        return "action_answer_safety"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:

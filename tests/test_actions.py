@@ -8,7 +8,13 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import crisis_phrases
-from actions.crisis_actions import ActionAnswerCheckIn, ActionCrisisResponse, ActionHandleYesNo, ActionRiskCheckIn
+from actions.crisis_actions import (
+    ActionAnswerCheckIn,
+    ActionAnswerSafety,
+    ActionCrisisResponse,
+    ActionHandleYesNo,
+    ActionRiskCheckIn,
+)
 from actions.crisis_response import crisis_message
 from actions.fallback_actions import ActionDefaultAskAffirmation
 from actions.general_actions import PRACTICE_ANSWERS, ActionAnswerPracticeQuestion, ActionWelcome
@@ -68,7 +74,7 @@ def test_a_spanish_crisis_message_gets_the_answer_in_spanish(make_tracker):
 ])
 def test_not_safe_gets_the_follow_up_for_the_crisis_at_hand(make_tracker, caplog, category, must, must_not):
     tracker = make_tracker("no", "deny", slots={"safety_check_pending": True, "crisis_category": category})
-    messages, _ = run(ActionHandleYesNo(), tracker)
+    messages, _ = run(ActionAnswerSafety(), tracker)
     for needle in must:
         assert needle in messages[0]["text"]
     for needle in must_not:
@@ -135,14 +141,14 @@ def test_crisis_message_adds_the_practice_phone_only_during_office_hours():
 
 def test_yes_after_the_safety_question_is_answered_warmly_and_clears_it(make_tracker):
     tracker = make_tracker("yes I'm safe", "affirm", slots={"safety_check_pending": True})
-    messages, events = run(ActionHandleYesNo(), tracker)
+    messages, events = run(ActionAnswerSafety(), tracker)
     assert "glad you're safe" in messages[0]["text"] and "988" in messages[0]["text"]
     assert events == [SlotSet("safety_check_pending", False)]
 
 
 def test_no_after_the_safety_question_urges_911_and_keeps_asking(make_tracker, caplog):
     tracker = make_tracker("no", "deny", slots={"safety_check_pending": True})
-    messages, events = run(ActionHandleYesNo(), tracker)
+    messages, events = run(ActionAnswerSafety(), tracker)
     assert "call 911 now" in messages[0]["text"]
     assert events == []
     assert "not_safe" in caplog.text
