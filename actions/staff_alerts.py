@@ -2,8 +2,9 @@
 
 send_crisis_alert() queues an urgent crisis_alert in the outbox (actions/handoff.py); the outbox
 worker delivers it within seconds. If the database cannot take it, the alert is still logged at
-ERROR (conversation id and category, never text or PHI), so an operator watching the logs sees that
-someone may be at risk; the person in the chat gets the crisis resources either way.
+ERROR (a keyed hash of the conversation id and the category, never text or PHI), so an operator
+watching the logs sees that someone may be at risk; the person in the chat gets the crisis
+resources either way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Dict, List, Optional
+
+from actions.log_ids import log_id
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +38,8 @@ def send_crisis_alert(alert: CrisisAlert) -> Optional[List[str]]:
                                          alert.contact, alert.created_at)
     except Exception as error:  # noqa: BLE001 - the crisis response must reach the person regardless
         logger.error("Crisis alert NOT queued (%s): conversation=%s category=%s trigger=%s",
-                     type(error).__name__, alert.conversation_id, alert.category, alert.trigger)
+                     type(error).__name__, log_id(alert.conversation_id), alert.category, alert.trigger)
         return None
     logger.warning("Crisis alert queued for staff: conversation=%s category=%s trigger=%s",
-                   alert.conversation_id, alert.category, alert.trigger)
+                   log_id(alert.conversation_id), alert.category, alert.trigger)
     return ids

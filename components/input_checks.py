@@ -35,6 +35,18 @@ INVALID_SESSION_REPLY = (
 )
 
 
+def domain_intents(path: str = "domain.yml") -> Optional[set]:
+    """The intents a button may name, from the domain file the server runs with (None: unknown)."""
+    try:
+        import yaml
+
+        with open(path, encoding="utf-8") as handle:
+            return {str(intent) if not isinstance(intent, dict) else str(next(iter(intent)))
+                    for intent in yaml.safe_load(handle).get("intents", [])}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+
+
 def max_message_chars() -> int:
     """MAX_MESSAGE_CHARS from the environment (at least 200), else the default."""
     try:
@@ -69,6 +81,22 @@ def message_problem(value: Any) -> Optional[str]:
     if len(value) > max_message_chars():
         return "too_long"
     return None
+
+
+_COMMAND = re.compile(r"\s*/([A-Za-z0-9_]+)(\{.*\})?\s*$", re.DOTALL)
+
+
+def neutralise_command(text: str, known_intents: Optional[set]) -> str:
+    """A message starting with "/" is read by Rasa as an intent (our buttons send "/ask_fees"). A
+    known intent stays a button payload, without any entity JSON after it; anything else loses the
+    slash and is read as what the person typed ("/kill myself" reaches the crisis guard, and Rasa
+    never logs an unknown intent name, which is text the visitor wrote)."""
+    if not text.lstrip().startswith("/") or known_intents is None:
+        return text
+    command = _COMMAND.fullmatch(text)
+    if command and command.group(1) in known_intents:
+        return f"/{command.group(1)}"
+    return text.lstrip().lstrip("/").strip()
 
 
 def reply_for(problem: str) -> str:

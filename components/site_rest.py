@@ -16,7 +16,7 @@ from sanic.request import Request
 from components import input_checks
 
 
-def _refusal(request: Request) -> Optional[response.HTTPResponse]:
+def _refusal(request: Request, known_intents: Optional[set]) -> Optional[response.HTTPResponse]:
     """The response for a request that must not reach Rasa, or None (its text then cleaned)."""
     body = request.json
     if not isinstance(body, dict):
@@ -33,7 +33,7 @@ def _refusal(request: Request) -> Optional[response.HTTPResponse]:
     if message_problem == "too_long":
         return response.json([{"recipient_id": sender or "default",
                                "text": input_checks.reply_for("too_long")}])
-    body["message"] = input_checks.clean_text(body["message"])
+    body["message"] = input_checks.neutralise_command(input_checks.clean_text(body["message"]), known_intents)
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         body["metadata"] = None
@@ -49,11 +49,12 @@ class SiteRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[..., Any]):
         blueprint = super().blueprint(on_new_message)
+        known_intents = input_checks.domain_intents()
 
         @blueprint.middleware("request")
         async def check_input(request: Request):
             if request.method == "POST" and request.path.rstrip("/").endswith("/webhook"):
-                return _refusal(request)
+                return _refusal(request, known_intents)
             return None
 
         return blueprint

@@ -38,6 +38,7 @@ class SiteSocketIOInput(SocketIOInput):
         rasa_connect = handlers["connect"]
         rasa_session_request = handlers["session_request"]
         rasa_message = handlers[self.user_message_evt]
+        self._known_intents = input_checks.domain_intents()
 
         async def connect(sid, environ, auth=None):
             origin = environ.get("HTTP_ORIGIN")
@@ -72,7 +73,8 @@ class SiteSocketIOInput(SocketIOInput):
         problem = input_checks.message_problem(data.get("message"))
         if problem:
             return input_checks.reply_for(problem)
-        data["message"] = input_checks.clean_text(data["message"])
+        data["message"] = input_checks.neutralise_command(input_checks.clean_text(data["message"]),
+                                                          getattr(self, "_known_intents", None))
         data[self.metadata_key] = _metadata(data.get(self.metadata_key))
         return None
 

@@ -51,19 +51,23 @@ def log(text: str) -> None:
     print(f"run_all: {text}", file=sys.stderr, flush=True)
 
 
-def api_token() -> str:
-    """RASA_API_TOKEN, or a development token generated once into var/ (mode 0600)."""
-    token = os.environ.get("RASA_API_TOKEN")
-    if token:
-        return token
-    path = VAR / "rasa_api_token"
+def secret(variable: str, filename: str, what: str) -> str:
+    """The environment variable, or a value generated once into var/ (mode 0600)."""
+    value = os.environ.get(variable)
+    if value:
+        return value
+    path = VAR / filename
     if not path.exists():
         VAR.mkdir(mode=0o700, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(32))
-        log(f"generated a development API token in {path}; set RASA_API_TOKEN in production.")
+        log(f"generated a development {what} in {path}; set {variable} in production.")
     return path.read_text().strip()
+
+
+def api_token() -> str:
+    return secret("RASA_API_TOKEN", "rasa_api_token", "API token")
 
 
 def commands(env: Dict[str, str]) -> Dict[str, List[str]]:
@@ -224,6 +228,8 @@ def main() -> int:
     os.umask(0o077)  # var/ and every file the servers create there: owner only
     VAR.mkdir(mode=0o700, exist_ok=True)
     env["RASA_API_TOKEN"] = api_token()
+    # Conversation ids in logs are keyed hashes (actions/log_ids.py), the same in every process.
+    env["LOG_ID_KEY"] = secret("LOG_ID_KEY", "log_id_key", "log id key")
     try:
         migrate_intake_database()
     except Exception as error:  # noqa: BLE001 - say what is wrong and stop, before starting anything

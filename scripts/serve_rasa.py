@@ -3,6 +3,8 @@
 `rasa run --auth-token TOKEN` would show the token to anyone who can list processes; here the
 token comes from RASA_API_TOKEN (set by scripts/run_all.py from the 0600 file in var/) and is
 added to Rasa's arguments inside this process only. Every other argument is passed as given.
+Rasa's structured logs lose message text and show conversation ids only as keyed hashes
+(components/log_privacy.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ def main() -> None:
     if not token:
         sys.exit("serve_rasa: RASA_API_TOKEN is not set; the HTTP API must not run without a token")
     from rasa.__main__ import main as rasa_main
+
+    from components import log_privacy
+
+    log_privacy.apply()
 
     sys.argv = ["rasa", *sys.argv[1:], "--auth-token", token]
     rasa_main()

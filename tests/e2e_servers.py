@@ -26,7 +26,9 @@ def free_port() -> int:
 class Assistant:
     """The action server and Rasa server, started together like `make run` starts them."""
 
-    def __init__(self, workdir: Path, extra_env: Optional[Dict[str, str]] = None):
+    def __init__(self, workdir: Path, extra_env: Optional[Dict[str, str]] = None,
+                 log_path: Optional[Path] = None):
+        self.log_path = log_path  # everything the servers print, when the test reads their logs
         self.action_port, self.rasa_port = free_port(), free_port()
         self.token = "e2e-test-token"
         self.env = dict(os.environ)
@@ -47,8 +49,10 @@ class Assistant:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     def start(self) -> "Assistant":
+        output = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115 - closed by the OS
         self.process = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "run_all.py")],
-                                        cwd=ROOT, env=self.env)
+                                        cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT
+                                        if output else None)
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -71,7 +71,7 @@ def assistant(tmp_path_factory):
         "STAFF_WEBHOOK_URL": "", "STAFF_EMAIL_TO": "", "SMTP_HOST": "", "OUTBOX_WORKER": "off",
         "ACTION_TIMEOUT_SECONDS": str(ACTION_TIMEOUT), "WATCHDOG_INTERVAL_SECONDS": "1",
         "WATCHDOG_TIMEOUT_SECONDS": "1", "WATCHDOG_FAILURES": "2", "MAX_MESSAGE_CHARS": "1000",
-    }).start()
+    }, log_path=workdir / "servers.log").start()
     yield running
     running.stop()
 
@@ -199,3 +199,14 @@ def test_databases_the_servers_create_are_readable_by_their_owner_only(assistant
     assert any(path.name == "tracker.db" for path in files)
     for path in files:
         assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"
+
+
+def test_nothing_typed_and_no_conversation_id_reaches_the_logs(assistant):
+    sender = f"secret-sender-{uuid.uuid4().hex}"
+    assistant.text(sender, "/zebraquark and my email is zebra@example.com")
+    assistant.text(sender, "I want to kill myself, zebraquark")
+    assistant.text(sender, "/ask_fees{\"email\": \"zebra@example.com\"}")
+    time.sleep(1)  # let the servers flush their last lines
+    logs = assistant.log_path.read_text(errors="replace")
+    assert "Crisis alert queued" in logs  # the alert was logged, by its hashed id
+    assert "zebraquark" not in logs and "zebra@example.com" not in logs and sender not in logs

@@ -140,7 +140,10 @@ def test_crisis_alert_that_cannot_be_stored_is_logged_without_text(monkeypatch, 
     caplog.set_level(logging.ERROR)
     assert send_crisis_alert(CrisisAlert("conv-7", "self_harm", "crisis phrase")) is None
     [record] = [r for r in caplog.records if "NOT queued" in r.getMessage()]
-    assert "conv-7" in record.getMessage() and "self_harm" in record.getMessage()
+    from actions.log_ids import log_id
+
+    assert log_id("conv-7") in record.getMessage() and "self_harm" in record.getMessage()
+    assert "conv-7" not in record.getMessage()  # the id is the visitor's credential: only its hash
 
 
 def test_the_crisis_action_queues_one_alert_with_the_chat_contact(db, make_tracker):

@@ -66,3 +66,30 @@ def test_the_tracker_store_refuses_a_bad_id_without_stopping_the_server(backend,
         assert len(asyncio.run(store.retrieve(good.sender_id)).events) == 1
     finally:
         store.engine.dispose()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("/ask_fees", "/ask_fees"),
+    ('/ask_fees{"email": "a@b.c"}', "/ask_fees"),
+    ("/kill myself", "kill myself"),
+    ("/unknown_intent", "unknown_intent"),
+    ("what are your hours", "what are your hours"),
+])
+def test_only_known_button_payloads_stay_commands(text, expected):
+    assert input_checks.neutralise_command(text, {"ask_fees", "affirm"}) == expected
+
+
+def test_the_domain_intents_are_read_for_the_channels():
+    intents = input_checks.domain_intents()
+    assert {"ask_fees", "crisis", "affirm"} <= intents
+
+
+def test_rasa_structured_logs_lose_text_and_clear_conversation_ids():
+    from actions.log_ids import log_id
+    from components.log_privacy import redact
+
+    event = redact(None, "error", {"event": "rest.message.received.failure", "text": "my email is a@b.c",
+                                   "sender_id": "conv-secret"})
+    assert event == {"event": "rest.message.received.failure", "text": "[redacted]",
+                     "sender_id": log_id("conv-secret")}
+    assert log_id("conv-secret") != log_id("conv-other") and "conv-secret" not in log_id("conv-secret")
