@@ -31,6 +31,10 @@ MESSAGE_CONCURRENCY ?= 2
 ACTION_TRACKER_EVENTS ?= turn
 # Longest message the channels pass to Rasa; a custom action's time limit (components/).
 MAX_MESSAGE_CHARS ?= 4000
+# Largest request body the Rasa and action servers read (Sanic answers 413 above it), and how long
+# the demo page server waits for a request on an open connection.
+SANIC_REQUEST_MAX_SIZE ?= 1048576
+WEB_SOCKET_TIMEOUT ?= 20
 ACTION_TIMEOUT_SECONDS ?= 5
 PRACTICE_PROFILE ?= practice_profile.yml
 RASA_TELEMETRY_ENABLED ?= false

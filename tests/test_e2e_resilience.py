@@ -210,3 +210,11 @@ def test_nothing_typed_and_no_conversation_id_reaches_the_logs(assistant):
     logs = assistant.log_path.read_text(errors="replace")
     assert "Crisis alert queued" in logs  # the alert was logged, by its hashed id
     assert "zebraquark" not in logs and "zebra@example.com" not in logs and sender not in logs
+
+
+def test_a_request_body_over_the_servers_limit_is_refused_without_reading_it(assistant):
+    body = '{"sender": "big", "message": "' + "a" * (2 * 1024 * 1024) + '"}'
+    refused = requests.post(f"{assistant.url}/webhooks/rest/webhook", data=body,
+                            headers={"Content-Type": "application/json"}, timeout=30)
+    assert refused.status_code == 413
+    assert "automated assistant" in assistant.text(f"after-big-{uuid.uuid4().hex}", "hi")

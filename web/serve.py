@@ -229,7 +229,11 @@ def make_server(env: Dict[str, str]) -> ThreadingHTTPServer:
     port = int(env.get("WEB_PORT") or "8080")
     render_index(INDEX.read_text(encoding="utf-8"), url)  # fail at start, not per request
 
-    handler = type("PageHandler", (Handler,), {"csp": content_security_policy(url), "socket_url": url})
+    # A connection that sends nothing (or half a request) is closed after this many seconds, so
+    # idle sockets cannot hold the page server's threads.
+    timeout = float(env.get("WEB_SOCKET_TIMEOUT") or 20)
+    handler = type("PageHandler", (Handler,), {"csp": content_security_policy(url), "socket_url": url,
+                                               "timeout": timeout})
     server_class = PageServer
     if ":" in interface:
         server_class = type("PageServerV6", (PageServer,),
