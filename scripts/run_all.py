@@ -9,6 +9,7 @@ defaults.mk).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -64,6 +65,16 @@ def secret(variable: str, filename: str, what: str) -> str:
             handle.write(secrets.token_urlsafe(32))
         log(f"generated a development {what} in {path}; set {variable} in production.")
     return path.read_text().strip()
+
+
+SECRET_NAME = re.compile(r"(?:KEY|SECRET|TOKEN|PASSWORD)$")
+PLACEHOLDER = re.compile(r"change-?me|generate-with|placeholder|<[^>]*>", re.IGNORECASE)
+
+
+def placeholder_secrets(env: Dict[str, str]) -> List[str]:
+    """Secrets still holding an example value from deploy/env.example (never accepted)."""
+    return sorted(name for name, value in env.items()
+                  if SECRET_NAME.search(name) and value and PLACEHOLDER.search(value))
 
 
 def api_token() -> str:
@@ -224,6 +235,11 @@ def _signal_group(proc: subprocess.Popen, signum: int) -> None:
 
 def main() -> int:
     env = dict(os.environ)
+    placeholders = placeholder_secrets(env)
+    if placeholders:
+        log(f"refusing to start: {', '.join(placeholders)} still hold the example values from "
+            "deploy/env.example; set real secrets (see README, Configuration)")
+        return 2
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     os.umask(0o077)  # var/ and every file the servers create there: owner only
     VAR.mkdir(mode=0o700, exist_ok=True)

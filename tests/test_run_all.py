@@ -29,3 +29,21 @@ def test_the_api_token_never_appears_in_a_command_line(monkeypatch):
     for argv in run_all.commands(ENV).values():
         assert not any("secret-token-value" in part for part in argv)
         assert "--auth-token" not in argv
+
+
+def test_example_secrets_from_the_env_file_are_refused():
+    env = {"RASA_API_TOKEN": "change-me-long-random", "INTAKE_ENCRYPTION_KEY": "generate-with-Fernet.generate_key",
+           "STAFF_WEBHOOK_SECRET": "a-real-long-secret-value", "LOCK_STORE_KEY_PREFIX": "clinic", "SMTP_PASSWORD": ""}
+    assert run_all.placeholder_secrets(env) == ["INTAKE_ENCRYPTION_KEY", "RASA_API_TOKEN"]
+
+
+def test_the_assistant_does_not_start_with_an_example_secret():
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, INTAKE_ENCRYPTION_KEY="generate-with-Fernet.generate_key")
+    finished = subprocess.run([sys.executable, str(ROOT / "scripts" / "run_all.py")], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 2 and "INTAKE_ENCRYPTION_KEY" in finished.stderr
+    assert "generate-with" not in finished.stderr  # the value itself is never printed
