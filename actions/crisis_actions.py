@@ -25,12 +25,6 @@ from actions.intake_actions import is_intake_active, known_contact, mark_resumed
 from actions.practice_profile import current_profile
 from actions.staff_alerts import CrisisAlert, send_crisis_alert
 
-INTENT_CATEGORIES = {
-    "crisis": crisis_phrases.SELF_HARM,
-    "crisis_harm_others": crisis_phrases.HARM_OTHERS,
-    "crisis_medical_emergency": crisis_phrases.MEDICAL_EMERGENCY,
-    "crisis_danger_from_others": crisis_phrases.DANGER_FROM_OTHERS,
-}
 NEXT_STEP_BUTTONS = [
     {"title": "Talk to a person", "payload": "/talk_to_human"},
     {"title": "Something else", "payload": "/ask_capabilities"},
@@ -48,7 +42,7 @@ class ActionCrisisResponse(Action):
         if guard.not_safe and tracker.get_slot("safety_check_pending"):
             # "I'm not safe" answering "are you safe right now?": the follow-up for the crisis at hand.
             return answer_not_safe(dispatcher, tracker)
-        category = guard.category if guard.is_crisis else INTENT_CATEGORIES.get(
+        category = guard.category if guard.is_crisis else crisis_phrases.CATEGORY_FOR_INTENT.get(
             intent, crisis_phrases.SELF_HARM)
         language = guard.language if guard.is_crisis else "en"
         return run_protocol(dispatcher, tracker, category, language,

@@ -17,6 +17,11 @@ HARM_OTHERS = "harm_others"
 MEDICAL_EMERGENCY = "medical_emergency"
 DANGER_FROM_OTHERS = "danger_from_others"  # domestic violence, abuse, threats, a child at risk
 CATEGORIES = (SELF_HARM, HARM_OTHERS, MEDICAL_EMERGENCY, DANGER_FROM_OTHERS)
+# The NLU intent of each category (domain.yml), and back.
+INTENT_FOR_CATEGORY = {SELF_HARM: "crisis", HARM_OTHERS: "crisis_harm_others",
+                       MEDICAL_EMERGENCY: "crisis_medical_emergency",
+                       DANGER_FROM_OTHERS: "crisis_danger_from_others"}
+CATEGORY_FOR_INTENT = {intent: category for category, intent in INTENT_FOR_CATEGORY.items()}
 
 # Verdicts
 CRISIS = "crisis"

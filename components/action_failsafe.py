@@ -20,12 +20,11 @@ from typing import Any, List
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import ActiveLoop, BotUttered, Event, SlotSet
 
+from actions.crisis_phrases import CATEGORY_FOR_INTENT, SELF_HARM
+
 logger = logging.getLogger(__name__)
 
 CRISIS_ACTION = "action_crisis_response"
-CRISIS_INTENTS = {"crisis": "self_harm", "crisis_harm_others": "harm_others",
-                  "crisis_medical_emergency": "medical_emergency",
-                  "crisis_danger_from_others": "danger_from_others"}
 DEFAULT_TIMEOUT_SECONDS = 5.0
 
 _rasa_run = RemoteAction.run
@@ -52,7 +51,7 @@ async def _run(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, 
 
 
 async def crisis_fallback(tracker: Any, nlg: Any, output_channel: Any) -> List[Event]:
-    category = CRISIS_INTENTS.get((tracker.latest_message.intent or {}).get("name"), "self_harm")
+    category = CATEGORY_FOR_INTENT.get((tracker.latest_message.intent or {}).get("name"), SELF_HARM)
     try:
         from actions.crisis_response import SAFE_BUTTONS, crisis_message
         from actions.practice_profile import current_profile

@@ -39,12 +39,7 @@ from components.tfidf_classifier import SENTENCE_QUESTION, SENTENCE_RISK
 
 CHECK_IN_INTENT = "risk_check_in"
 
-CRISIS_INTENTS = {
-    crisis_phrases.SELF_HARM: "crisis",
-    crisis_phrases.HARM_OTHERS: "crisis_harm_others",
-    crisis_phrases.MEDICAL_EMERGENCY: "crisis_medical_emergency",
-    crisis_phrases.DANGER_FROM_OTHERS: "crisis_danger_from_others",
-}
+CRISIS_INTENTS = crisis_phrases.INTENT_FOR_CATEGORY
 
 
 @DefaultV1Recipe.register(

@@ -39,7 +39,6 @@ from actions import crisis_phrases
 # likeliest question asked in another sentence (answered once risk is ruled out).
 SENTENCE_RISK = "sentence_crisis_risk"
 SENTENCE_QUESTION = "sentence_question"
-CRISIS_INTENTS = {"crisis", "crisis_harm_others", "crisis_medical_emergency", "crisis_danger_from_others"}
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "tfidf_intent_classifier.joblib"
@@ -161,7 +160,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         for row in self.pipeline[-1].predict_proba(self._features.transform(parts)):
             top = int(np.argmax(row))
             name, confidence = str(labels[top]), float(row[top])
-            if name in CRISIS_INTENTS and (best is None or confidence > best[1]):
+            if name in crisis_phrases.CATEGORY_FOR_INTENT and (best is None or confidence > best[1]):
                 best = (name, confidence)
             elif name.startswith("ask_") and confidence >= 0.4 and (question is None or confidence > question[1]):
                 question = (name, confidence)
