@@ -59,7 +59,7 @@ def run_protocol(dispatcher: CollectingDispatcher, tracker: Tracker, category: s
                                                  alerted=alerted),
                              buttons=safe_buttons(language))
     events = [SlotSet("safety_check_pending", True), SlotSet("crisis_category", category),
-              SlotSet("crisis_language", language), SlotSet("risk_check_pending", False)]
+              SlotSet("crisis_language", language)]
     if is_intake_active(tracker):
         # The intake waits: safety first. Its answers are kept for later.
         dispatcher.utter_message(text="I've paused your intake and saved your answers. When you're ready, "
@@ -86,20 +86,20 @@ class ActionRiskCheckIn(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if tracker.get_slot("safety_check_pending"):
-            return answer_not_safe(dispatcher, tracker)  # "I'm not okay" answering "are you safe?"
-        if tracker.get_slot("risk_check_pending"):
-            return answer_check_in(dispatcher, tracker, domain, "unsure")  # distress answering the question
-        text = tracker.latest_message.get("text") or ""
-        language = "es" if crisis_phrases.looks_spanish(crisis_phrases.normalise_es(text)) else "en"
-        dispatcher.utter_message(text=check_in_message(current_profile(), language),
-                                 buttons=CHECK_IN_BUTTONS_ES if language == "es" else CHECK_IN_BUTTONS)
-        events = [SlotSet("risk_check_pending", True), SlotSet("crisis_language", language),
-                  SlotSet("check_in_topic", question_behind(tracker.latest_message.get("intent_ranking"))),
-                  SlotSet("check_in_paused_intake", is_intake_active(tracker))]
-        if is_intake_active(tracker):
-            return events + pause_events(tracker)
-        return events + [ActiveLoop(None)]
+        return ask_check_in(dispatcher, tracker)
+
+
+def ask_check_in(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    text = tracker.latest_message.get("text") or ""
+    language = "es" if crisis_phrases.looks_spanish(crisis_phrases.normalise_es(text)) else "en"
+    dispatcher.utter_message(text=check_in_message(current_profile(), language),
+                             buttons=CHECK_IN_BUTTONS_ES if language == "es" else CHECK_IN_BUTTONS)
+    events = [SlotSet("crisis_language", language),
+              SlotSet("check_in_topic", question_behind(tracker.latest_message.get("intent_ranking"))),
+              SlotSet("check_in_paused_intake", is_intake_active(tracker))]
+    if is_intake_active(tracker):
+        return events + pause_events(tracker)
+    return events + [ActiveLoop(None)]
 
 
 class ActionHandleYesNo(Action):
@@ -118,7 +118,7 @@ class ActionHandleYesNo(Action):
 
 class ActionAnswerSafety(Action):
     """The answer to "are you safe right now?", right after the crisis response (or after the
-    answer "not safe", which asks again)."""
+    answer "not safe", which asks again). Anything but yes, distress included, is "not safe"."""
 
     def name(self) -> Text:
         return "action_answer_safety"
@@ -127,6 +127,8 @@ class ActionAnswerSafety(Action):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name")
         if not tracker.get_slot("safety_check_pending"):
+            if intent == "risk_check_in":  # distress after a finished intake: ask, as anywhere
+                return ask_check_in(dispatcher, tracker)
             dispatcher.utter_message(response="utter_anything_else")
             return []
         if intent == "affirm":
@@ -161,15 +163,15 @@ class ActionAnswerCheckIn(Action):
 
 def answer_check_in(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any],
                     intent: Text) -> List[Dict[Text, Any]]:
-    """Yes or not sure: the crisis protocol and an urgent alert. No: thanks, and on with what the
-    person asked (the question that came with the message, or the intake where it stopped)."""
+    """Yes, not sure or more distress: the crisis protocol and an urgent alert. No: thanks, and on
+    with what the person asked (the question that came with the message, or the intake where it
+    stopped)."""
     language = tracker.get_slot("crisis_language") or "en"
     if intent != "deny":
-        return run_protocol(dispatcher, tracker, crisis_phrases.SELF_HARM, language,
-                            "check-in answered yes" if intent == "affirm" else "check-in answered not sure")
+        answer = {"affirm": "yes", "unsure": "not sure"}.get(intent, "with distress")
+        return run_protocol(dispatcher, tracker, crisis_phrases.SELF_HARM, language, f"check-in answered {answer}")
     dispatcher.utter_message(text=check_in_no_message(current_profile(), language))
-    events = [SlotSet("risk_check_pending", False), SlotSet("check_in_topic", None),
-              SlotSet("check_in_paused_intake", False)]
+    events = [SlotSet("check_in_topic", None), SlotSet("check_in_paused_intake", False)]
     if tracker.get_slot("check_in_paused_intake"):
         if tracker.get_slot("intake_consent") is True:
             mark_resumed(tracker)

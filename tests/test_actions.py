@@ -46,7 +46,7 @@ def test_crisis_response_gives_the_numbers_and_asks_if_safe(make_tracker, text, 
     category = {"crisis": "self_harm", "crisis_harm_others": "harm_others",
                 "crisis_medical_emergency": "medical_emergency"}[intent]
     assert events == [SlotSet("safety_check_pending", True), SlotSet("crisis_category", category),
-                      SlotSet("crisis_language", "en"), SlotSet("risk_check_pending", False), ActiveLoop(None)]
+                      SlotSet("crisis_language", "en"), ActiveLoop(None)]
 
 
 @pytest.mark.parametrize("text", ["I don't feel safe at home, my partner hits me",
@@ -98,29 +98,37 @@ def test_uncertain_risk_is_asked_about_directly_with_988_and_no_alert(make_track
     messages, events = run(ActionRiskCheckIn(), tracker)
     assert "thoughts of ending your life or hurting yourself" in messages[0]["text"] and "988" in messages[0]["text"]
     assert [b["title"] for b in messages[0]["buttons"]] == ["Yes", "No", "Not sure"]
-    assert SlotSet("risk_check_pending", True) in events and SlotSet("check_in_topic", "ask_fees") in events
+    assert SlotSet("check_in_topic", "ask_fees") in events
     assert "Crisis alert" not in caplog.text
 
 
-@pytest.mark.parametrize("intent", ["affirm", "unsure"])
+def test_distress_long_after_a_crisis_is_asked_about_not_taken_as_not_safe(make_tracker, caplog):
+    # safety_check_pending is still set from an earlier crisis: only the rules decide whether a
+    # message answers "are you safe?" (right after it was asked), never a slot left behind.
+    tracker = make_tracker("I feel like such a burden", "risk_check_in", slots={"safety_check_pending": True})
+    messages, _ = run(ActionRiskCheckIn(), tracker)
+    assert "thoughts of ending your life" in messages[0]["text"] and "Crisis alert" not in caplog.text
+
+
+@pytest.mark.parametrize("intent", ["affirm", "unsure", "risk_check_in"])
 def test_yes_or_not_sure_to_the_direct_question_runs_the_protocol(make_tracker, caplog, intent):
-    tracker = make_tracker("yes", intent, slots={"risk_check_pending": True})
+    tracker = make_tracker("yes", intent)
     messages, events = run(ActionAnswerCheckIn(), tracker)
     assert "988" in messages[0]["text"] and "Are you safe right now?" in messages[0]["text"]
-    assert SlotSet("safety_check_pending", True) in events and SlotSet("risk_check_pending", False) in events
+    assert SlotSet("safety_check_pending", True) in events
     assert "Crisis alert queued" in caplog.text
 
 
 def test_no_to_the_direct_question_thanks_and_answers_what_was_asked(make_tracker, caplog):
-    tracker = make_tracker("no", "deny", slots={"risk_check_pending": True, "check_in_topic": "ask_fees"})
+    tracker = make_tracker("no", "deny", slots={"check_in_topic": "ask_fees"})
     messages, events = run(ActionAnswerCheckIn(), tracker)
     assert "Thank you for telling me" in messages[0]["text"] and "988" in messages[0]["text"]
     assert "$150" in messages[1]["text"]
-    assert SlotSet("risk_check_pending", False) in events and "Crisis alert" not in caplog.text
+    assert SlotSet("check_in_topic", None) in events and "Crisis alert" not in caplog.text
 
 
 def test_no_to_the_direct_question_mid_intake_goes_back_to_the_intake(make_tracker):
-    tracker = make_tracker("no", "deny", slots={"risk_check_pending": True, "check_in_paused_intake": True})
+    tracker = make_tracker("no", "deny", slots={"check_in_paused_intake": True})
     _, events = run(ActionAnswerCheckIn(), tracker)
     assert ActiveLoop("intake_form") in events and FollowupAction("intake_form") in events
 
