@@ -99,6 +99,11 @@ def neutralise_command(text: str, known_intents: Optional[set]) -> str:
     return text.lstrip().lstrip("/").strip()
 
 
+def readable_text(text: str, known_intents: Optional[set]) -> str:
+    """What Rasa gets of a message both channels accepted: cleaned, and a command only if known."""
+    return neutralise_command(clean_text(text), known_intents)
+
+
 def reply_for(problem: str) -> str:
     if problem == "too_long":
         return TOO_LONG_REPLY.format(limit=f"{max_message_chars():,}")

@@ -33,7 +33,7 @@ def _refusal(request: Request, known_intents: Optional[set]) -> Optional[respons
     if message_problem == "too_long":
         return response.json([{"recipient_id": sender or "default",
                                "text": input_checks.reply_for("too_long")}])
-    body["message"] = input_checks.neutralise_command(input_checks.clean_text(body["message"]), known_intents)
+    body["message"] = input_checks.readable_text(body["message"], known_intents)
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         body["metadata"] = None

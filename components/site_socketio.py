@@ -73,8 +73,7 @@ class SiteSocketIOInput(SocketIOInput):
         problem = input_checks.message_problem(data.get("message"))
         if problem:
             return input_checks.reply_for(problem)
-        data["message"] = input_checks.neutralise_command(input_checks.clean_text(data["message"]),
-                                                          getattr(self, "_known_intents", None))
+        data["message"] = input_checks.readable_text(data["message"], getattr(self, "_known_intents", None))
         data[self.metadata_key] = _metadata(data.get(self.metadata_key))
         return None
 

@@ -60,6 +60,12 @@ def contact(name, email, phone, method="text me", best_time="weekday mornings"):
     return [name, email, phone, method, best_time]
 
 
+# Every answer of a psychotherapy intake, typed, up to the review step.
+UP_TO_REVIEW = (["yes"] + contact("Ana Ruiz", "ana@example.com", "555-444-1212")
+                + ["yes", "Virginia", "therapy", "stress at work"] + PHQ9_TYPED + GAD7_TYPED
+                + ["self pay", "in person", "fridays"])
+
+
 def submitted(store, sender):
     found = [i for i in store.list_intakes(status="submitted") if i.conversation_id == sender]
     assert len(found) == 1, f"expected one submitted intake for {sender}"
@@ -117,9 +123,7 @@ def test_a_person_who_clicks_buttons_and_mistypes_the_email(assistant, store):
 def test_an_answer_corrected_at_review_is_stored_corrected(assistant, store):
     sender = f"correct-{uuid.uuid4()}"
     assistant.text(sender, "book an appointment")
-    converse(assistant, sender, ["yes"] + contact("Ana Ruiz", "ana@example.com", "555-444-1212") + [
-        "yes", "Virginia", "therapy", "stress at work"] + PHQ9_TYPED + GAD7_TYPED + [
-        "self pay", "in person", "fridays"])
+    converse(assistant, sender, UP_TO_REVIEW)
     reply = assistant.text(sender, "actually my phone is 555-222-3333")
     assert "updated your phone" in reply and "(555) 222-3333" in reply
     assert "sent to our intake team" in assistant.text(sender, "submit")
@@ -242,9 +246,7 @@ def test_a_direct_question_mid_intake_then_no_goes_back_to_the_same_question(ass
 def test_a_crisis_message_at_the_review_step_is_never_taken_as_a_correction(assistant, store):
     sender = f"review-crisis-{uuid.uuid4()}"
     assistant.text(sender, "book an appointment")
-    converse(assistant, sender, ["yes"] + contact("Ana Ruiz", "ana@example.com", "555-444-1212") + [
-        "yes", "Virginia", "therapy", "stress at work"] + PHQ9_TYPED + GAD7_TYPED + [
-        "self pay", "in person", "fridays"])
+    converse(assistant, sender, UP_TO_REVIEW)
     reply = assistant.text(sender, "actually I'm not safe, I have the pills right here")
     assert "988" in reply and "911" in reply and "paused your intake" in reply
     assert not [i for i in store.list_intakes(status="submitted") if i.conversation_id == sender]
