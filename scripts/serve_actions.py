@@ -6,7 +6,7 @@ every request except GET /health (the supervisor's and the load balancer's check
 shared secret ACTION_SERVER_SECRET as `Authorization: Bearer <secret>`, which the Rasa server
 sends from endpoints.yml. A missing or wrong secret gets an empty 401 and a log line without the
 secret. The secret comes from the environment (scripts/run_all.py sets it from the 0600 file in
-var/ in development), never the command line; every other argument goes to rasa_sdk as given.
+var/ in development), never the command line; the arguments are rasa_sdk's own (--actions, --port ...).
 """
 
 from __future__ import annotations
@@ -57,16 +57,26 @@ def main() -> None:
     if not secret:
         sys.exit(f"serve_actions: {SECRET_ENV} is not set; the action server must not answer unauthenticated "
                  "calls (scripts/run_all.py generates one for development)")
-    from rasa_sdk import endpoint
-    from rasa_sdk.__main__ import main as rasa_sdk_main
+    # rasa_sdk's own start-up (rasa_sdk/__main__.py and endpoint.run), with the check added to the
+    # app before it serves: same arguments, logging, plugins, TLS, host and workers.
+    from rasa_sdk import utils
+    from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
+    from rasa_sdk.endpoint import create_app, create_argument_parser, create_ssl_context
+    from rasa_sdk.plugin import plugin_manager
 
-    create_app = endpoint.create_app
-
-    def create_guarded_app(*args, **kwargs):
-        return require_secret(create_app(*args, **kwargs), secret)
-
-    endpoint.create_app = create_guarded_app  # rasa_sdk's run() builds its app through this name
-    rasa_sdk_main()
+    args = create_argument_parser().parse_args()
+    logging.getLogger("matplotlib").setLevel(logging.WARN)
+    utils.configure_colored_logging(args.loglevel)
+    utils.configure_file_logging(logging.getLogger(APPLICATION_ROOT_LOGGER_NAME), args.log_file, args.loglevel,
+                                 args.logging_config_file)
+    utils.update_sanic_log_level()
+    app = require_secret(create_app(args.actions, cors_origins=args.cors, auto_reload=args.auto_reload), secret)
+    plugin_manager().hook.attach_sanic_app_extensions(app=app)
+    ssl_context = create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
+    host = os.environ.get("SANIC_HOST", "0.0.0.0")
+    logger.info("Action server (shared secret required) on %s://%s:%s",
+                "https" if ssl_context else "http", host, args.port)
+    app.run(host, args.port, ssl=ssl_context, workers=utils.number_of_sanic_workers())
 
 
 if __name__ == "__main__":
