@@ -7,6 +7,8 @@ WEB_PORT ?= 8080
 RASA_INTERFACE ?= 127.0.0.1
 SANIC_HOST ?= 127.0.0.1
 ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_SERVER_PORT)/webhook
+# Shared secret Rasa sends to the action server; empty: scripts/run_all.py generates var/action_server_secret.
+ACTION_SERVER_SECRET ?=
 WEB_INTERFACE ?= 127.0.0.1
 # The Rasa server as visitors' browsers reach it; "/" when a reverse proxy serves /socket.io/ on the site.
 RASA_SOCKET_URL ?= http://localhost:$(RASA_PORT)

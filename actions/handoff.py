@@ -21,8 +21,9 @@ from typing import Any, Dict, List, Mapping, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions import handoff_summary, intake_store, outbox
+from actions import handoff_summary, intake_flow, intake_store, outbox
 from actions.intake_store import CONTACT_FIELDS, Intake
+from actions.practice_profile import current_profile
 
 logger = logging.getLogger(__name__)
 
@@ -73,15 +74,25 @@ def intake_summary_payload(intake: Intake, profile=None) -> Dict[str, Any]:
     }
 
 
-def submit_intake(conversation_id: str, scores: Mapping[str, Any], profile=None) -> Intake:
-    """Submits the conversation's open intake and queues exactly one intake_summary per channel in
-    the same transaction: both are stored, or neither is."""
+def stored_scores(intake: Intake, profile, crisis: bool = False) -> Dict[str, Any]:
+    """Totals, routing and priority from the intake's answers as stored (each one checked when the
+    person gave it), never from the chat's slots: a caller could post any slots it likes. An intake
+    already marked urgent (a crisis alert ran in this conversation) counts as a crisis."""
+    return intake_flow.scores(intake.answers or {}, profile, crisis or intake.priority == "urgent")
+
+
+def submit_intake(conversation_id: str, profile=None, crisis: bool = False) -> Intake:
+    """Submits the conversation's open intake, scored from its stored answers (stored_scores), and
+    queues exactly one intake_summary per channel in the same transaction: both are stored, or
+    neither is. crisis: the crisis protocol ran in this conversation (it can only raise the priority)."""
+    profile = profile if profile is not None else current_profile()
 
     def notify(session: Session, intake: Intake) -> None:
         payload = intake_summary_payload(intake, profile)
         outbox.enqueue(session, "intake_summary", payload["summary"]["priority"], payload, channels())
 
-    return intake_store.submit_intake(conversation_id, scores, on_submit=notify)
+    return intake_store.submit_intake(conversation_id, lambda intake: stored_scores(intake, profile, crisis),
+                                      on_submit=notify)
 
 
 # --- crisis_alert -----------------------------------------------------------------------------------

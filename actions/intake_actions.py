@@ -247,8 +247,9 @@ class ActionFinishIntake(Action):
     @staticmethod
     def _submit(dispatcher, tracker, slots, profile) -> List[EventType]:
         crisis = bool(slots.get("safety_pause_done"))
-        # Submitting also queues the staff summary, in the same transaction (actions/handoff.py).
-        result = store_or_log(handoff.submit_intake, tracker.sender_id, flow.scores(slots, profile, crisis), profile)
+        # Scored from the answers as stored, not from these slots, and the staff summary queued in
+        # the same transaction (actions/handoff.py).
+        result = store_or_log(handoff.submit_intake, tracker.sender_id, profile, crisis)
         method = {"phone": "phone", "text": "text message", "email": "e-mail"}.get(
             slots.get("preferred_contact_method"), "phone or e-mail")
         if result is None:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import (
@@ -441,19 +441,25 @@ def _check_scores(scores: Mapping[str, Any]) -> None:
         raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}")
 
 
-def submit_intake(conversation_id: str, scores: Mapping[str, Any],
+def submit_intake(conversation_id: str, scores: Union[Mapping[str, Any], Callable[[Intake], Mapping[str, Any]]],
                   on_submit: Optional[Callable[[Session, Intake], None]] = None) -> Intake:
     """Submits the open intake with its scores (phq9_total, gad7_total, pcptsd5_total, asq_risk,
     routing and optionally priority "normal"|"urgent").
 
+    scores may be a function of the stored intake, called inside the transaction: the chat scores
+    the answers as stored, never what its caller says they were (actions/handoff.py).
     on_submit(session, intake) runs inside the same transaction, after the intake is marked
     submitted: what it adds (the staff notification) is committed together with the submission,
     or not at all."""
-    _check_scores(scores)
+    if not callable(scores):
+        _check_scores(scores)
     with session_scope() as session:
         intake = _open_intake(session, conversation_id)
         if intake is None:
             raise IntakeNotFound(f"no open intake for conversation {conversation_id}")
+        if callable(scores):
+            scores = scores(intake)
+            _check_scores(scores)
         for field in SCORE_FIELDS:
             if field in scores:
                 setattr(intake, field, scores[field])

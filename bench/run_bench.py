@@ -636,7 +636,7 @@ def run_ours(procs: Processes, tmp: Path, levels: List[int], script: List[str], 
             argv = proc_cmdline(pid)
             name = ("rasa" if "run" in argv and str(rasa_port) in argv
                     and any(a.endswith(("/rasa", "serve_rasa.py")) for a in argv)
-                    else "actions" if "rasa_sdk" in argv
+                    else "actions" if any(a.endswith("serve_actions.py") for a in argv)
                     else "outbox" if "actions.outbox_worker" in argv else None)
             if name:
                 pids[name] = pid

@@ -60,10 +60,19 @@ def secret(variable: str, filename: str, what: str) -> str:
     path = VAR / filename
     if not path.exists():
         VAR.mkdir(mode=0o700, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written under a temporary name and linked into place: two starts at once (parallel
+        # tests) both end up reading the one complete value, never a half-written or empty file.
+        partial = path.with_name(f".{filename}.{os.getpid()}")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(32))
-        log(f"generated a development {what} in {path}; set {variable} in production.")
+        try:
+            os.link(partial, path)
+            log(f"generated a development {what} in {path}; set {variable} in production.")
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
     return path.read_text().strip()
 
 
@@ -84,7 +93,8 @@ def api_token() -> str:
 def commands(env: Dict[str, str]) -> Dict[str, List[str]]:
     model = env.get("RASA_MODEL", str(ROOT / "models" / "clinic.tar.gz"))
     procs = {
-        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+        # Only callers with ACTION_SERVER_SECRET (from the environment, never argv) run actions.
+        "actions": [sys.executable, str(ROOT / "scripts" / "serve_actions.py"), "--actions", "actions",
                     "--port", env["ACTION_SERVER_PORT"]],
         # The API token reaches Rasa through the environment (scripts/serve_rasa.py), never argv.
         "rasa": [sys.executable, str(ROOT / "scripts" / "serve_rasa.py"), "run", "--model", model,
@@ -246,6 +256,8 @@ def main() -> int:
     env["RASA_API_TOKEN"] = api_token()
     # Conversation ids in logs are keyed hashes (actions/log_ids.py), the same in every process.
     env["LOG_ID_KEY"] = secret("LOG_ID_KEY", "log_id_key", "log id key")
+    # Rasa sends it with every action call (endpoints.yml); the action server refuses calls without it.
+    env["ACTION_SERVER_SECRET"] = secret("ACTION_SERVER_SECRET", "action_server_secret", "action server secret")
     try:
         migrate_intake_database()
     except Exception as error:  # noqa: BLE001 - say what is wrong and stop, before starting anything

@@ -138,7 +138,7 @@ def test_socketio_refuses_malformed_ids_and_keeps_serving(assistant):
 
 
 def test_a_killed_action_server_is_restarted_and_crisis_is_answered_meanwhile(assistant):
-    actions = server_pid(assistant, "rasa_sdk")
+    actions = server_pid(assistant, "serve_actions")
     rasa = server_pid(assistant, "serve_rasa.py")
     os.kill(actions, signal.SIGKILL)
     reply = assistant.text(f"down-{uuid.uuid4().hex}", "I want to kill myself")
@@ -146,7 +146,7 @@ def test_a_killed_action_server_is_restarted_and_crisis_is_answered_meanwhile(as
     # Before the restart (at least a second of back-off), other answers say what happened.
     other = assistant.text(f"down-faq-{uuid.uuid4().hex}", "what are your hours")
     assert "try again in a minute" in other and "988" in other
-    wait_until(lambda: server_pid(assistant, "rasa_sdk") not in (None, actions), 30, "action server not restarted")
+    wait_until(lambda: server_pid(assistant, "serve_actions") not in (None, actions), 30, "action server not restarted")
     wait_until(lambda: "Monday" in assistant.text(f"up-{uuid.uuid4().hex}", "what are your hours"), 90,
                "the restarted action server does not answer")
     assert server_pid(assistant, "serve_rasa.py") == rasa  # the Rasa server kept running throughout
@@ -156,14 +156,14 @@ def test_a_hung_action_server_does_not_stall_the_crisis_answer_and_is_replaced(a
     # The watchdog counts missed checks once a server has answered one (a server still loading
     # falls under the start-up limit instead); checks run every second here.
     time.sleep(3)
-    actions = server_pid(assistant, "rasa_sdk")
+    actions = server_pid(assistant, "serve_actions")
     os.kill(actions, signal.SIGSTOP)
     try:
         began = time.monotonic()
         reply = assistant.text(f"hung-{uuid.uuid4().hex}", "i took too many pills")
         assert time.monotonic() - began < ACTION_TIMEOUT + 5
         assert "911" in reply and "Poison Control" in reply
-        wait_until(lambda: server_pid(assistant, "rasa_sdk") not in (None, actions), 60,
+        wait_until(lambda: server_pid(assistant, "serve_actions") not in (None, actions), 60,
                    "the hung action server was not replaced")
     finally:
         try:
@@ -176,12 +176,12 @@ def test_a_hung_action_server_does_not_stall_the_crisis_answer_and_is_replaced(a
 
 def test_a_killed_rasa_server_is_restarted_while_the_action_server_keeps_running(assistant):
     rasa = server_pid(assistant, "serve_rasa.py")
-    actions = server_pid(assistant, "rasa_sdk")
+    actions = server_pid(assistant, "serve_actions")
     os.kill(rasa, signal.SIGKILL)
     wait_until(lambda: server_pid(assistant, "serve_rasa.py") not in (None, rasa), 30, "Rasa not restarted")
     wait_until(lambda: assistant._ready(), 240, "the restarted Rasa server did not become ready")
     assert "automated assistant" in assistant.text(f"again-{uuid.uuid4().hex}", "hi")
-    assert server_pid(assistant, "rasa_sdk") == actions
+    assert server_pid(assistant, "serve_actions") == actions
 
 
 def test_the_api_token_is_not_on_any_command_line(assistant):

@@ -30,9 +30,8 @@ NAME, PHONE, EMAIL, CONCERNS = "Rosa Kealoha-Brandt", "(555) 267-3341", "rosa.kb
 PHI = (NAME, "Kealoha", "267-3341", EMAIL, CONCERNS)
 ANSWERS = {"name": NAME, "email": EMAIL, "phone": PHONE, "preferred_contact_method": "phone",
            "best_time": "mornings", "adult": True, "state": "VA", "interest": "psychotherapy",
-           "concerns": CONCERNS, **{f"phq9_{n}": 1 for n in range(1, 10)},
+           "concerns": CONCERNS, "phq9_1": 2, **{f"phq9_{n}": 1 for n in range(2, 9)}, "phq9_9": 0,
            **{f"gad7_{n}": 2 for n in range(1, 8)}}
-SCORES = {"phq9_total": 9, "gad7_total": 14, "routing": "therapy intake"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -81,7 +80,7 @@ def rows(**where):
 # --- Queued with what they report -----------------------------------------------------------------
 
 def test_a_submitted_intake_queues_exactly_one_summary_in_the_same_transaction(db, receiver):
-    intake = handoff.submit_intake(an_intake(), SCORES, current_profile())
+    intake = handoff.submit_intake(an_intake(), current_profile())
     queued = rows()
     assert [(m.type, m.priority, m.channel) for m in queued] == [("intake_summary", "normal", "webhook")]
     assert outbox.deliver_due() == 1
@@ -96,6 +95,26 @@ def test_a_submitted_intake_queues_exactly_one_summary_in_the_same_transaction(d
     assert outbox.deliver_due() == 0 and len(receiver.received) == 1
 
 
+def test_scores_routing_and_priority_come_from_the_stored_answers(db):
+    from actions import screening
+
+    # PHQ-9 item 9 = 3 and the ASQ skipped: an urgent callback, whatever the chat's slots said.
+    conversation = an_intake("conv-item9", dict(ANSWERS, phq9_9=3, **{f"asq_{n}": "skipped" for n in range(1, 5)}))
+    intake = handoff.submit_intake(conversation, current_profile())
+    assert (intake.priority, intake.routing, intake.phq9_total) == ("urgent", screening.ROUTE_URGENT, 12)
+    [queued] = rows()
+    assert queued.priority == "urgent" and queued.payload["summary"]["screens"]["PHQ-9"]["items"][8]["value"] == 3
+
+
+def test_an_intake_already_flagged_by_a_crisis_alert_is_routed_urgent(db):
+    from actions import screening
+
+    conversation = an_intake("conv-flagged")
+    send_crisis_alert(CrisisAlert(conversation, "self_harm", "crisis phrase"))
+    intake = handoff.submit_intake(conversation, current_profile())
+    assert (intake.priority, intake.routing) == ("urgent", screening.ROUTE_URGENT)
+
+
 def test_a_failed_notification_leaves_the_intake_unsubmitted(db, monkeypatch):
     conversation = an_intake()
 
@@ -104,7 +123,7 @@ def test_a_failed_notification_leaves_the_intake_unsubmitted(db, monkeypatch):
 
     monkeypatch.setattr(outbox, "enqueue", broken)
     with pytest.raises(ValueError):
-        handoff.submit_intake(conversation, SCORES, current_profile())
+        handoff.submit_intake(conversation, current_profile())
     assert rows() == []
     assert store.list_intakes(status="submitted") == []
     assert store.get_answers(conversation)["name"] == NAME  # still open: the person can submit again
@@ -168,7 +187,7 @@ def test_callback_requests_are_urgent_during_office_hours_only(db):
 
 
 def test_payloads_are_encrypted_at_rest(db):
-    handoff.submit_intake(an_intake(), SCORES, current_profile())
+    handoff.submit_intake(an_intake(), current_profile())
     handoff.queue_callback_request("conv-cb", PHONE, "evenings", NAME, during_hours=False)
     raw = db.raw_text()
     for secret in PHI:
@@ -178,7 +197,7 @@ def test_payloads_are_encrypted_at_rest(db):
 # --- E-mail: real SMTP on loopback ----------------------------------------------------------------
 
 def test_email_carries_only_reference_type_and_priority(db, mailbox, receiver):
-    intake = handoff.submit_intake(an_intake(), SCORES, current_profile())
+    intake = handoff.submit_intake(an_intake(), current_profile())
     send_crisis_alert(CrisisAlert("conv-handoff", "self_harm", "crisis phrase", contact={"name": NAME}))
     assert sorted((m.type, m.channel) for m in rows()) == [
         ("crisis_alert", "email"), ("crisis_alert", "webhook"),
@@ -284,7 +303,7 @@ def test_purge_removes_old_sent_notifications_but_never_undelivered_ones(db, rec
 
     from sqlalchemy import update
 
-    handoff.submit_intake(an_intake(), SCORES, current_profile())
+    handoff.submit_intake(an_intake(), current_profile())
     assert outbox.deliver_due() == 1
     handoff.queue_callback_request("conv-cb", PHONE, "evenings", NAME, during_hours=False)
     receiver.stop()

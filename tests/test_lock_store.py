@@ -139,7 +139,8 @@ def test_a_key_prefix_with_punctuation_is_refused_at_start():
 
 
 def endpoints(monkeypatch, **variables):
-    defaults = {"ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook", "TRACKER_STORE_DIALECT": "sqlite",
+    defaults = {"ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook", "ACTION_SERVER_SECRET": "s",
+                "TRACKER_STORE_DIALECT": "sqlite",
                 "TRACKER_STORE_HOST": "", "TRACKER_STORE_PORT": "", "TRACKER_STORE_DB": "var/t.db",
                 "TRACKER_STORE_USERNAME": "", "TRACKER_STORE_PASSWORD": "", "LOCK_STORE_TYPE": "in_memory",
                 "LOCK_STORE_HOST": "127.0.0.1", "LOCK_STORE_PORT": "6379", "LOCK_STORE_DB": "1",

@@ -33,8 +33,9 @@ def test_the_api_token_never_appears_in_a_command_line(monkeypatch):
 
 def test_example_secrets_from_the_env_file_are_refused():
     env = {"RASA_API_TOKEN": "change-me-long-random", "INTAKE_ENCRYPTION_KEY": "generate-with-Fernet.generate_key",
-           "STAFF_WEBHOOK_SECRET": "a-real-long-secret-value", "LOCK_STORE_KEY_PREFIX": "clinic", "SMTP_PASSWORD": ""}
-    assert run_all.placeholder_secrets(env) == ["INTAKE_ENCRYPTION_KEY", "RASA_API_TOKEN"]
+           "STAFF_WEBHOOK_SECRET": "a-real-long-secret-value", "LOCK_STORE_KEY_PREFIX": "clinic", "SMTP_PASSWORD": "",
+           "ACTION_SERVER_SECRET": "change-me-long-random"}
+    assert run_all.placeholder_secrets(env) == ["ACTION_SERVER_SECRET", "INTAKE_ENCRYPTION_KEY", "RASA_API_TOKEN"]
 
 
 def test_the_assistant_does_not_start_with_an_example_secret():
@@ -47,3 +48,35 @@ def test_the_assistant_does_not_start_with_an_example_secret():
                               capture_output=True, text=True, timeout=60)
     assert finished.returncode == 2 and "INTAKE_ENCRYPTION_KEY" in finished.stderr
     assert "generate-with" not in finished.stderr  # the value itself is never printed
+
+
+def test_the_action_server_starts_behind_the_secret_check_with_no_secret_in_argv(monkeypatch):
+    monkeypatch.setenv("ACTION_SERVER_SECRET", "action-secret-value")
+    argv = run_all.commands(dict(ENV, ACTION_SERVER_SECRET="action-secret-value"))["actions"]
+    assert argv[1].endswith("scripts/serve_actions.py") and "rasa_sdk" not in argv
+    for command in run_all.commands(dict(ENV, ACTION_SERVER_SECRET="action-secret-value")).values():
+        assert not any("action-secret-value" in part for part in command)
+
+
+def test_a_development_secret_is_generated_once_readable_by_the_owner_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_all, "VAR", tmp_path / "var")
+    monkeypatch.delenv("ACTION_SERVER_SECRET", raising=False)
+    first = run_all.secret("ACTION_SERVER_SECRET", "action_server_secret", "action server secret")
+    path = tmp_path / "var" / "action_server_secret"
+    assert len(first) >= 40 and path.stat().st_mode & 0o777 == 0o600
+    assert run_all.secret("ACTION_SERVER_SECRET", "action_server_secret", "action server secret") == first
+    assert sorted(p.name for p in path.parent.iterdir()) == ["action_server_secret"]  # no partial file left
+    monkeypatch.setenv("ACTION_SERVER_SECRET", "set-in-production")
+    assert run_all.secret("ACTION_SERVER_SECRET", "action_server_secret", "action server secret") == \
+        "set-in-production"
+
+
+def test_the_action_server_does_not_start_without_a_secret():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ACTION_SERVER_SECRET"}
+    finished = subprocess.run([sys.executable, str(ROOT / "scripts" / "serve_actions.py"), "--actions", "actions"],
+                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert finished.returncode != 0 and "ACTION_SERVER_SECRET is not set" in finished.stderr

@@ -18,7 +18,7 @@ from fhir.resources.bundle import Bundle
 from fhir.resources.questionnaireresponse import QuestionnaireResponse
 from sqlalchemy import select, update
 
-from actions import handoff, handoff_summary, intake_flow, staff
+from actions import handoff, handoff_summary, staff
 from actions import intake_store as store
 from actions.intake_store import AuditEvent, Intake
 from actions.outbox import OutboxMessage
@@ -56,7 +56,7 @@ def submit(conversation_id, answers, crisis=False):
     store.start_or_resume_intake(conversation_id)
     for field, value in answers.items():
         store.save_answer(conversation_id, field, value)
-    return handoff.submit_intake(conversation_id, intake_flow.scores(answers, PROFILE, crisis), PROFILE).id
+    return handoff.submit_intake(conversation_id, PROFILE, crisis).id
 
 
 def jane():
