@@ -93,6 +93,7 @@ if [ "${1:-}" != --inside ]; then
     [ -e "$dir" ] || { mkdir -p "$dir"; created+=("$dir"); }
   done
   cleanup() {
+    mkdir -p "$REPO/results/install-walk" && cp "$WALK"/*.log "$REPO/results/install-walk/" 2>/dev/null || true
     psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $TRACKER_DB" \
       -c "DROP DATABASE IF EXISTS $INTAKE_DB" >/dev/null 2>&1 || true
     rm -rf "$WALK"
@@ -201,7 +202,7 @@ assert not os.access("/root", os.R_OK) and not os.access("/home", os.R_OK), "hom
 print("probes ok", file=sys.stderr)
 EOF
 
-say "ExecStart as $SVC_USER in the sandbox: $EXEC_START (log: make.log / run.log)"
+say "ExecStart as $SVC_USER in the sandbox: $EXEC_START (logs: results/install-walk/)"
 # shellcheck disable=SC2086 - ExecStart is split into words as systemd does (no quotes in it)
 sandboxed $EXEC_START >"$WALK/run.log" 2>&1 &
 service=$!
@@ -228,5 +229,7 @@ for _ in $(seq 30); do kill -0 "$service" 2>/dev/null || break; sleep 1; done
 kill -0 "$service" 2>/dev/null && fail "still running 30 s after SIGTERM (TimeoutStopSec=20)"
 trap - EXIT
 grep -q "refusing to start" "$WALK/run.log" && fail "run_all refused to start"
+# A write the sandbox blocked, or a path it hid, shows up here even when the servers carry on.
+if grep -E "Read-only file system|Permission denied" "$WALK/run.log" >&2; then fail "the sandbox blocked the service"; fi
 [ -z "$(find "$WORKDIR/var" -perm /077 -type f)" ] || fail "files in var/ readable by others (UMask=0077)"
 say "stopped cleanly on SIGTERM; var/ files are owner-only"
