@@ -204,10 +204,19 @@ EOF
 
 say "ExecStart as $SVC_USER in the sandbox: $EXEC_START (logs: results/install-walk/)"
 # shellcheck disable=SC2086 - ExecStart is split into words as systemd does (no quotes in it)
-sandboxed $EXEC_START >"$WALK/run.log" 2>&1 &
+# Not through the function: $! must be the service itself (unshare, bash, setpriv and env exec).
+unshare --mount --propagation private "$0" --sandboxed $EXEC_START >"$WALK/run.log" 2>&1 &
 service=$!
-stop_service() { kill -TERM "$service" 2>/dev/null || true; }
-trap stop_service EXIT
+descendants() { local child; for child in $(ps -o pid= --ppid "$1"); do echo "$child"; descendants "$child"; done; }
+# On a failure: what systemd does at the end of TimeoutStopSec, to this walk's processes only.
+kill_all() { local pids; pids=$(descendants "$service"); kill -KILL "$service" $pids 2>/dev/null || true; }
+trap kill_all EXIT
+for _ in $(seq 100); do
+  [[ "$(tr '\0' ' ' < "/proc/$service/cmdline" 2>/dev/null)" == *"${EXEC_START#* }"* ]] && break
+  sleep 0.1
+done
+[[ "$(tr '\0' ' ' < "/proc/$service/cmdline" 2>/dev/null)" == *"${EXEC_START#* }"* ]] \
+  || fail "pid $service is not the service's own process: a SIGTERM would miss it"
 rasa_port=$(env_value RASA_PORT)
 actions_port=$(env_value ACTION_SERVER_PORT)
 deadline=$((SECONDS + 300))
@@ -224,9 +233,14 @@ queued=$(psql -tA -h 127.0.0.1 -U postgres -d "$(env_value INTAKE_DATABASE_URL |
          -c "SELECT count(*) FROM outbox")
 [ "$queued" -ge 1 ] || fail "no staff alert queued in the outbox"
 say "crisis answered (988) and $queued staff notification(s) queued in the intake database"
-stop_service
+children=$(descendants "$service")
+kill -TERM "$service"
 for _ in $(seq 30); do kill -0 "$service" 2>/dev/null || break; sleep 1; done
 kill -0 "$service" 2>/dev/null && fail "still running 30 s after SIGTERM (TimeoutStopSec=20)"
+# KillMode=mixed: systemd would kill what the main process left behind; it should leave nothing.
+# shellcheck disable=SC2086
+left=$(ps -o pid=,args= -p "$(echo $children | tr ' ' ,)" 2>/dev/null || true)
+[ -z "$left" ] || { kill -KILL $children 2>/dev/null; fail "left running after SIGTERM: $left"; }
 trap - EXIT
 grep -q "refusing to start" "$WALK/run.log" && fail "run_all refused to start"
 # A write the sandbox blocked, or a path it hid, shows up here even when the servers carry on.
