@@ -11,7 +11,8 @@ RASA := $(VENV)/bin/rasa
 MODEL := models/clinic.tar.gz
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install train run test lint validate unit e2e stories nlu-eval browser bench webchat chromium lock clean
+.PHONY: help install train run test lint validate unit e2e stories nlu-eval browser bench webchat chromium lock clean \
+	deploy-check install-walk
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://' | \
@@ -25,6 +26,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 		rm -rf $(VENV) && "$$python" -m venv $(VENV); fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	@touch $@
+	@# The servers' only writable folder (the systemd unit's ReadWritePaths needs it to exist).
+	@mkdir -p -m 0700 var
 
 train: install ## Train the model (only when data, config or the NLU components changed)
 	scripts/train_if_changed.sh
@@ -32,10 +35,18 @@ train: install ## Train the model (only when data, config or the NLU components 
 run: install train webchat ## Start the action server, Rasa server and chat page (Ctrl-C stops all)
 	$(PY) scripts/run_all.py
 
-test: lint validate train unit stories nlu-eval e2e browser ## Everything CI runs: lint, validate, train, tests, NLU evaluation
+test: lint validate deploy-check train unit stories nlu-eval e2e browser ## Everything CI runs: lint, validate, train, tests, NLU evaluation
 
 lint: install ## Lint the Python code
 	$(VENV)/bin/ruff check actions components scripts tests migrations web
+
+deploy-check: install ## Validate deploy/: Kubernetes manifests (schemas), systemd units (verify, exposure)
+	$(PY) scripts/deploy_check.py
+
+# A fresh one-machine install as a system user, started under the unit's file-system sandbox
+# (emulated with a mount namespace: no systemd here); about 2-4 minutes, so not part of `test`.
+install-walk: install train ## Install as a service user and start the systemd unit's command in its sandbox
+	scripts/install_walk.sh
 
 # Rasa warns about responses that only actions use; any other warning fails the target.
 ALLOWED_UNUSED := utter_ask_rephrase|utter_default|utter_anything_else|utter_action_unavailable|utter_crisis_fallback

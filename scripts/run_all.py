@@ -76,7 +76,8 @@ def secret(variable: str, filename: str, what: str) -> str:
     return path.read_text().strip()
 
 
-SECRET_NAME = re.compile(r"(?:KEY|SECRET|TOKEN|PASSWORD)$")
+# Secrets by name; a *_URL may carry a password too (INTAKE_DATABASE_URL=postgresql://user:pw@...).
+SECRET_NAME = re.compile(r"(?:KEY|SECRET|TOKEN|PASSWORD|_URL)$")
 PLACEHOLDER = re.compile(r"change-?me|generate-with|placeholder|<[^>]*>", re.IGNORECASE)
 
 
