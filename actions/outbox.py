@@ -167,6 +167,16 @@ TYPE_TITLES = {"intake_summary": "New intake submitted", "crisis_alert": "Crisis
                "callback_request": "Callback request"}
 
 
+def title_of(message: OutboxMessage) -> str:
+    """The headline on PHI-free channels; a burst summary or a risk update says so (no PHI either)."""
+    payload = message.payload or {}
+    if payload.get("volume_alert"):
+        return "Unusual volume of crisis alerts"
+    if payload.get("risk_raised"):
+        return "Crisis alert update: risk is higher"
+    return TYPE_TITLES.get(message.type, message.type)
+
+
 def _reference_lines(message: OutboxMessage) -> List[str]:
     """What a channel not approved for PHI may show: type, priority, references and where to look."""
     payload = message.payload or {}
@@ -180,7 +190,7 @@ def _reference_lines(message: OutboxMessage) -> List[str]:
 
 def slack_body(message: OutboxMessage) -> bytes:
     """A Slack incoming-webhook message (text + blocks) without PHI: the details stay in the database."""
-    title = TYPE_TITLES.get(message.type, message.type)
+    title = title_of(message)
     heading = f"{':rotating_light: URGENT: ' if message.priority == 'urgent' else ''}{title}"
     lines = _reference_lines(message)
     document = {
@@ -197,7 +207,7 @@ def slack_body(message: OutboxMessage) -> bytes:
 def email_message(message: OutboxMessage, sender: str, recipients: Sequence[str]) -> EmailMessage:
     """The staff e-mail: no PHI beyond a reference, the type and the priority (it leaves the practice's
     systems unencrypted). Its Message-ID comes from the outbox id, so a resend is recognisable."""
-    title = TYPE_TITLES.get(message.type, message.type)
+    title = title_of(message)
     email = EmailMessage()
     email["Subject"] = f"[{message.priority.upper()}] {title} - ref {message.id[:8]}"
     email["From"] = sender

@@ -270,3 +270,15 @@ def test_a_volume_alert_keeps_the_webhook_contract(db, receiver, monkeypatch):
     assert document["volume_alert"] is True and document["type"] == "crisis_alert"
     assert request.headers["Idempotency-Key"] == document["id"]
     assert signature_ok(request.body, request.headers["X-Signature"], SECRET)
+
+
+def test_phi_free_channels_name_a_volume_alert_and_a_risk_update(db, monkeypatch):
+    monkeypatch.setenv(alert_limits.BURST_LIMIT_ENV, "2")
+    crisis("conv-t1")
+    crisis("conv-t1", "not_safe", "said not safe (self_harm)", about="self_harm")
+    crisis("conv-t2")
+    titles = {outbox.email_message(row, "a@example.com", ["b@example.com"])["Subject"].split(" - ")[0]
+              for row in rows(status="pending")}
+    assert titles == {"[URGENT] Crisis alert", "[URGENT] Crisis alert update: risk is higher",
+                      "[URGENT] Unusual volume of crisis alerts"}
+    assert "Unusual volume" in json.loads(outbox.slack_body(rows(status="pending")[-1]))["text"]
