@@ -109,8 +109,10 @@ def _hash_key() -> bytes:
     configured = os.environ.get(intake_store.KEY_ENV, "").strip()
     if configured:
         primary = configured.split(",")[0].strip().encode()
-    else:
-        primary = intake_store._dev_key(intake_store.var_dir() / intake_store.DEV_KEY_FILE)
+    else:  # development: the same key file the payload encryption creates (maybe not yet)
+        path = intake_store.var_dir() / intake_store.DEV_KEY_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        primary = intake_store._dev_key(path)
     return hashlib.sha256(b"outbox-dedup-key:" + primary).digest()
 
 
@@ -152,10 +154,11 @@ def volume_text(count: int, settings: Settings) -> str:
 
 # --- Database steps (inside the caller's transaction) ---------------------------------------------
 
-def _serialise(session: Session) -> None:
+def serialise(session: Session) -> None:
     """Counting and opening alerts one transaction at a time. PostgreSQL: an advisory lock held to
     commit. SQLite: a write that changes nothing takes the single writer lock now, before the counting
-    reads (the driver begins the transaction at the first write, not at a read)."""
+    reads (the driver begins the transaction at the first write, not at a read). Call it first in the
+    transaction, before any other row is written: one lock order everywhere, so no deadlock."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOCK_ID})
     else:
@@ -265,7 +268,7 @@ def record_crisis_alert(session: Session, conversation_id: str, category: str, p
     now = now or intake_store.utcnow()
     risk = risk_of(category)
     family = crisis_family(conversation_id, (about or "self_harm") if category == NOT_SAFE else category)
-    _serialise(session)
+    serialise(session)
     _expire(session, family, now, settings.repeat_window)
     for _attempt in range(2):  # a lost race without the lock: the second pass counts into the winner
         existing = _open_rows(session, family + OPEN)
@@ -303,7 +306,7 @@ def record_callback_request(session: Session, conversation_id: str, phone: str, 
     settings = settings or Settings.from_env()
     now = now or intake_store.utcnow()
     family, group = callback_family(conversation_id), number_group(phone)
-    _serialise(session)
+    serialise(session)
     _expire(session, family, now, settings.callback_window)
     for _attempt in range(2):
         existing = _open_rows(session, family + OPEN)

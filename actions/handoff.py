@@ -107,6 +107,7 @@ def record_crisis_alert(conversation_id: str, category: str, trigger: str,
     contact = {field: str(value) for field, value in (known_contact or {}).items()
                if field in CONTACT_FIELDS and value not in (None, "", handoff_summary.SKIPPED)}
     with intake_store.session_scope() as session:
+        alert_limits.serialise(session)  # before the intake row is touched: one lock order
         intake = _latest_intake(session, conversation_id)
         if intake is not None:
             for field in CONTACT_FIELDS:
@@ -144,6 +145,7 @@ def record_callback_request(conversation_id: str, phone: str, preferred_time: Op
     """A callback_request: urgent during business hours (someone can call back today). A repeat in
     the same conversation is counted into the open request ("updated"), not sent again."""
     with intake_store.session_scope() as session:
+        alert_limits.serialise(session)
         intake = _latest_intake(session, conversation_id)
         when = preferred_time or "as soon as possible (asked during office hours)"
         payload = {

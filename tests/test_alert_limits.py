@@ -208,7 +208,7 @@ def test_the_database_refuses_a_second_open_row_for_a_key(db):
 @pytest.mark.parametrize("advisory_lock", [True, False], ids=["as-shipped", "unique-index-alone"])
 def test_concurrent_enqueuers_open_one_alert(db, monkeypatch, advisory_lock):
     if not advisory_lock:  # what the unique index guarantees by itself, e.g. against an older server
-        monkeypatch.setattr(alert_limits, "_serialise", lambda session: None)
+        monkeypatch.setattr(alert_limits, "serialise", lambda session: None)
     threads_count = 8
     barrier = threading.Barrier(threads_count)
     errors = []
@@ -282,3 +282,11 @@ def test_phi_free_channels_name_a_volume_alert_and_a_risk_update(db, monkeypatch
     assert titles == {"[URGENT] Crisis alert", "[URGENT] Crisis alert update: risk is higher",
                       "[URGENT] Unusual volume of crisis alerts"}
     assert "Unusual volume" in json.loads(outbox.slack_body(rows(status="pending")[-1]))["text"]
+
+
+def test_without_a_configured_key_the_development_key_is_created_and_the_alert_queued(db, monkeypatch, tmp_path):
+    monkeypatch.delenv("INTAKE_ENCRYPTION_KEY")
+    monkeypatch.setenv("INTAKE_VAR_DIR", str(tmp_path / "fresh" / "var"))  # does not exist yet
+    assert crisis("conv-devkey")
+    assert (tmp_path / "fresh" / "var" / store.DEV_KEY_FILE).exists()
+    assert crisis("conv-devkey") == [] and rows()[0].occurrences == 2  # the same key both times
