@@ -16,13 +16,18 @@ in the caller's transaction (actions/handoff.py), before they reach the outbox w
 
 When an alert stops being open (its dedup_key is cleared, so the next trigger pages again):
 - staff mark it handled: `python -m actions.staff handled ID` (closes its updates too); or
-- nothing triggered it for ALERT_REPEAT_WINDOW_MINUTES (callbacks: CALLBACK_REPEAT_HOURS; the
-  volume alert: ALERT_BURST_MINUTES), closed lazily by the next trigger ("system:quiet").
+- nothing triggered it for ALERT_REPEAT_WINDOW_MINUTES (the volume alert: ALERT_BURST_MINUTES), or
+  a callback request was made CALLBACK_REPEAT_HOURS ago; closed lazily by the next trigger, which
+  then pages again (closed_by "system:quiet").
 
 The guarantee across several Rasa/action servers and outbox workers is the database's: a unique
 index on (dedup_key, channel), and INSERT ... ON CONFLICT DO NOTHING. On PostgreSQL a transaction
 advisory lock also serialises the counting, so a burst limit is exact; SQLite has one writer anyway.
-Keys are keyed hashes (the conversation id is a session credential, a phone number is PHI).
+Keys are keyed hashes (the conversation id is a session credential, a phone number is PHI), derived
+from the newest INTAKE_ENCRYPTION_KEY: after a key rotation an alert open at the time may page once more.
+
+Limits change paging only. The crisis answer in the chat never waits on or depends on them; a held
+alert stays held after the burst (staff were told where to read it), it is not paged late.
 """
 
 from __future__ import annotations
@@ -144,7 +149,7 @@ def number_group(phone: str) -> str:
 
 def volume_text(count: int, settings: Settings) -> str:
     minutes = settings.burst_window.total_seconds() / 60
-    return (f"UNUSUAL VOLUME: {count} urgent crisis alerts from different chats in the last {minutes:g} minutes "
+    return (f"UNUSUAL VOLUME: {count} urgent crisis alerts from the chat in the last {minutes:g} minutes "
             f"(more than {settings.burst_limit}). To keep pages readable, further crisis alerts are not paged "
             f"one by one until the volume drops. None are lost: every one is queued and viewable with "
             f"`python -m actions.staff notifications --type crisis_alert --status held` and "
@@ -178,10 +183,11 @@ def close_family(session: Session, family: str, now: datetime, by: str) -> int:
     return result.rowcount
 
 
-def _expire(session: Session, family: str, now: datetime, window: timedelta) -> None:
-    """Closes the family's open alert when nothing triggered it for `window`."""
-    last = session.execute(select(func.max(OutboxMessage.last_seen_at))
-                           .where(OutboxMessage.dedup_key == family + OPEN)).scalar()
+def _expire(session: Session, family: str, now: datetime, window: timedelta, since_first: bool = False) -> None:
+    """Closes the family's open alert when nothing triggered it for `window` (since_first: when it
+    was opened longer ago than that, however often it was repeated since)."""
+    column = OutboxMessage.created_at if since_first else OutboxMessage.last_seen_at
+    last = session.execute(select(func.max(column)).where(OutboxMessage.dedup_key == family + OPEN)).scalar()
     if last is not None and last < now - window:
         close_family(session, family, now, QUIET_ACTOR)
 
@@ -307,7 +313,8 @@ def record_callback_request(session: Session, conversation_id: str, phone: str, 
     now = now or intake_store.utcnow()
     family, group = callback_family(conversation_id), number_group(phone)
     serialise(session)
-    _expire(session, family, now, settings.callback_window)
+    # A visitor still waiting a day later may ask again and page again, however often they asked.
+    _expire(session, family, now, settings.callback_window, since_first=True)
     for _attempt in range(2):
         existing = _open_rows(session, family + OPEN)
         if existing:

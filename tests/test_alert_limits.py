@@ -290,3 +290,15 @@ def test_without_a_configured_key_the_development_key_is_created_and_the_alert_q
     assert crisis("conv-devkey")
     assert (tmp_path / "fresh" / "var" / store.DEV_KEY_FILE).exists()
     assert crisis("conv-devkey") == [] and rows()[0].occurrences == 2  # the same key both times
+
+
+def test_a_callback_asked_again_a_day_later_pages_again(db, monkeypatch):
+    monkeypatch.setenv(alert_limits.CALLBACK_REPEAT_HOURS_ENV, "24")
+    start = store.utcnow()
+
+    def ask(hours):
+        with store.session_scope() as session:
+            return alert_limits.record_callback_request(session, "conv-wait", PHONE, "normal", {"text": "t"},
+                                                        ("webhook",), now=start + timedelta(hours=hours)).status
+
+    assert [ask(0), ask(12), ask(23), ask(25)] == ["paged", "updated", "updated", "paged"]
