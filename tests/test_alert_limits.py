@@ -117,6 +117,8 @@ def test_an_alert_closes_after_a_quiet_window_or_when_staff_mark_it_handled(db, 
     closed, current = sorted(rows(), key=lambda row: row.created_at)
     assert closed.dedup_key is None and closed.closed_by == alert_limits.QUIET_ACTOR
     assert current.dedup_key is not None
+    assert staff.main(["notifications", "--open"]) == 0
+    assert capsys.readouterr().out.startswith("1 notification,")
 
     assert staff.main(["handled", current.id[:8], "--by", "dr.rivera"]) == 0
     assert "marked handled by dr.rivera" in capsys.readouterr().out
@@ -302,3 +304,12 @@ def test_a_callback_asked_again_a_day_later_pages_again(db, monkeypatch):
                                                         ("webhook",), now=start + timedelta(hours=hours)).status
 
     assert [ask(0), ask(12), ask(23), ask(25)] == ["paged", "updated", "updated", "paged"]
+
+
+def test_the_rasa_side_failsafe_alert_and_the_action_alert_are_one_page(db):
+    from components.action_failsafe import _queue_alert
+
+    _queue_alert("conv-failsafe", "self_harm")  # the action server was down for the first message
+    crisis("conv-failsafe")  # back up: the next crisis message in the same chat
+    [alert] = rows()
+    assert alert.occurrences == 2 and alert.status == "pending"
