@@ -38,6 +38,15 @@ MAX_MESSAGE_CHARS ?= 4000
 SANIC_REQUEST_MAX_SIZE ?= 1048576
 WEB_SOCKET_TIMEOUT ?= 20
 ACTION_TIMEOUT_SECONDS ?= 5
+# Staff paging limits (actions/alert_limits.py): repeats of an open alert (same chat and crisis
+# category) are counted, not paged, until it is quiet this long or staff mark it handled;
+ALERT_REPEAT_WINDOW_MINUTES ?= 60
+# more than ALERT_BURST_LIMIT new crisis alerts within ALERT_BURST_MINUTES become one "unusual volume" page;
+ALERT_BURST_LIMIT ?= 5
+ALERT_BURST_MINUTES ?= 10
+# callback requests: one open per chat (for CALLBACK_REPEAT_HOURS), and at most this many pages per number a day.
+CALLBACK_REPEAT_HOURS ?= 24
+CALLBACK_MAX_PER_NUMBER_PER_DAY ?= 3
 PRACTICE_PROFILE ?= practice_profile.yml
 RASA_TELEMETRY_ENABLED ?= false
 SQLALCHEMY_SILENCE_UBER_WARNING ?= 1

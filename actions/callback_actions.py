@@ -113,13 +113,18 @@ class ActionSubmitCallback(Action):
             return RESET
         during_hours = tracker.get_slot("callback_during_hours") is not False
         preferred_time = None if during_hours else tracker.get_slot("callback_time")
-        queued = store_or_log(handoff.queue_callback_request, tracker.sender_id, phone, preferred_time,
+        queued = store_or_log(handoff.record_callback_request, tracker.sender_id, phone, preferred_time,
                               tracker.get_slot("full_name"), during_hours)
         if queued is None:  # logged without PHI; say so, and give the phone number instead
             dispatcher.utter_message(text=flow.not_sent(profile), buttons=buttons)
             return RESET
-        dispatcher.utter_message(text=flow.confirmation(profile, during_hours, phone, preferred_time),
-                                 buttons=buttons)
+        if queued.status == "updated":  # asked again in this conversation: no second page
+            text = flow.already_requested(profile, during_hours)
+        elif queued.status == "held":  # the number's daily limit: recorded for staff, not paged
+            text = flow.noted(profile)
+        else:
+            text = flow.confirmation(profile, during_hours, phone, preferred_time)
+        dispatcher.utter_message(text=text, buttons=buttons)
         return RESET
 
 

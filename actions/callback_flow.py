@@ -98,6 +98,21 @@ def confirmation(profile: pp.PracticeProfile, during_hours: bool, phone: str,
             f"team.{reopen} We'll call you back {profile.response_time}. {CRISIS_LINE}")
 
 
+def already_requested(profile: pp.PracticeProfile, during_hours: bool) -> str:
+    """A repeat request in the same conversation: staff have it already, and are not paged again."""
+    when = (f"{profile.callback_time} while the office is open" if during_hours
+            else profile.response_time)
+    return (f"I've already passed your request on, so there's no need to ask again. Our team will call you "
+            f"back {when}. If you'd rather not wait, call us at {profile.phone}. {CRISIS_LINE}")
+
+
+def noted(profile: pp.PracticeProfile) -> str:
+    """Over the number's daily limit: kept for staff without a new page. It neither confirms nor
+    denies that someone else asked for a call to this number."""
+    return (f"Thank you, I've noted your request for our team. If you'd like to talk sooner, call us at "
+            f"{profile.phone}. {CRISIS_LINE}")
+
+
 def declined(profile: pp.PracticeProfile) -> str:
     return (f"No problem, I haven't passed anything on. You can call us at {profile.phone} or e-mail "
             f"{profile.email} whenever suits you. {CRISIS_LINE}")

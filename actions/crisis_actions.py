@@ -146,7 +146,7 @@ def answer_not_safe(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[
                              buttons=safe_buttons(language)[:1])
     send_crisis_alert(CrisisAlert(
         conversation_id=tracker.sender_id, category="not_safe", trigger=f"said not safe ({category})",
-        contact=known_contact(tracker)))
+        contact=known_contact(tracker), about=category))
     return []
 
 

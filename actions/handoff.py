@@ -2,9 +2,12 @@
 
 Three notification types leave the assistant (see README "For staff"):
 - intake_summary   when an intake is submitted (normal, or urgent after a crisis or urgent routing);
-- crisis_alert     whenever the crisis protocol runs (always urgent);
+- crisis_alert     when the crisis protocol runs (always urgent); once per conversation and category
+                   while the alert is open, plus one update when the risk rises, and one "unusual
+                   volume" alert instead of a page each during a burst (actions/alert_limits.py);
 - callback_request when a visitor asks to talk to a person (urgent during business hours, when
-                   someone can call back the same day; normal outside them).
+                   someone can call back the same day; normal outside them); once per conversation
+                   while open, and a few a day per phone number (actions/alert_limits.py).
 
 Each is written to the outbox (actions/outbox.py) once per channel: the signed webhook always, and
 an e-mail without PHI when STAFF_EMAIL_TO is set. The worker delivers them; nothing here waits on
@@ -21,7 +24,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions import handoff_summary, intake_flow, intake_store, outbox
+from actions import alert_limits, handoff_summary, intake_flow, intake_store, outbox
 from actions.intake_store import CONTACT_FIELDS, Intake
 from actions.practice_profile import current_profile
 
@@ -99,12 +102,23 @@ def submit_intake(conversation_id: str, profile=None, crisis: bool = False) -> I
 
 def queue_crisis_alert(conversation_id: str, category: str, trigger: str,
                        known_contact: Optional[Mapping[str, Any]] = None,
-                       detected_at: Optional[datetime] = None) -> List[str]:
-    """Queues an urgent crisis_alert with whatever contact details are known (the chat's slots, then
-    the conversation's stored intake, which is also marked urgent). Returns the outbox ids."""
+                       detected_at: Optional[datetime] = None, about: Optional[str] = None) -> List[str]:
+    """Queues an urgent crisis_alert (see record_crisis_alert); returns the new outbox ids, none
+    when the trigger was counted into the conversation's open alert."""
+    return record_crisis_alert(conversation_id, category, trigger, known_contact, detected_at, about).ids
+
+
+def record_crisis_alert(conversation_id: str, category: str, trigger: str,
+                        known_contact: Optional[Mapping[str, Any]] = None,
+                        detected_at: Optional[datetime] = None,
+                        about: Optional[str] = None) -> alert_limits.Outcome:
+    """An urgent crisis_alert with whatever contact details are known (the chat's slots, then the
+    conversation's stored intake, which is also marked urgent), opened, counted into the open alert
+    or raised by alert_limits. `about`: the crisis category a "not_safe" answer belongs to."""
     contact = {field: str(value) for field, value in (known_contact or {}).items()
                if field in CONTACT_FIELDS and value not in (None, "", handoff_summary.SKIPPED)}
     with intake_store.session_scope() as session:
+        alert_limits.serialise(session)  # before the intake row is touched: one lock order
         intake = _latest_intake(session, conversation_id)
         if intake is not None:
             for field in CONTACT_FIELDS:
@@ -126,15 +140,23 @@ def queue_crisis_alert(conversation_id: str, category: str, trigger: str,
             "text": (f"URGENT: a chat visitor shows {label} (trigger: {trigger}). The assistant gave crisis "
                      f"resources (988, 911). Known contact: {known}. Conversation {conversation_id}."),
         }
-        return outbox.enqueue(session, "crisis_alert", "urgent", payload, channels())
+        return alert_limits.record_crisis_alert(session, conversation_id, category, payload, channels(), about)
 
 
 # --- callback_request -------------------------------------------------------------------------------
 
 def queue_callback_request(conversation_id: str, phone: str, preferred_time: Optional[str],
                            name: Optional[str], during_hours: bool) -> List[str]:
-    """Queues a callback_request: urgent during business hours (someone can call back today)."""
+    """Queues a callback_request (see record_callback_request); returns the new outbox ids."""
+    return record_callback_request(conversation_id, phone, preferred_time, name, during_hours).ids
+
+
+def record_callback_request(conversation_id: str, phone: str, preferred_time: Optional[str],
+                            name: Optional[str], during_hours: bool) -> alert_limits.Outcome:
+    """A callback_request: urgent during business hours (someone can call back today). A repeat in
+    the same conversation is counted into the open request ("updated"), not sent again."""
     with intake_store.session_scope() as session:
+        alert_limits.serialise(session)
         intake = _latest_intake(session, conversation_id)
         when = preferred_time or "as soon as possible (asked during office hours)"
         payload = {
@@ -147,5 +169,5 @@ def queue_callback_request(conversation_id: str, phone: str, preferred_time: Opt
             "text": f"Callback requested: {name or 'a chat visitor'} at {phone}, {when}. "
                     f"Conversation {conversation_id}.",
         }
-        return outbox.enqueue(session, "callback_request", "urgent" if during_hours else "normal",
-                              payload, channels())
+        return alert_limits.record_callback_request(session, conversation_id, phone,
+                                                    "urgent" if during_hours else "normal", payload, channels())

@@ -46,7 +46,9 @@ SMTP_ENV = ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USERNAME", "SMTP_PA
 TYPES = ("intake_summary", "crisis_alert", "callback_request")
 PRIORITIES = ("urgent", "normal")
 CHANNELS = ("webhook", "email")
-STATUSES = ("pending", "delivered", "failed")
+# held: recorded for staff but not paged on its own (actions/alert_limits.py: a burst of alerts, or a
+# callback request over its number's daily limit). The worker never claims it.
+STATUSES = ("pending", "delivered", "failed", "held")
 RESERVED_KEYS = ("type", "priority", "id", "created_at")
 
 BACKOFF_BASE = 5.0  # seconds before the first retry; doubles with every failed attempt
@@ -65,6 +67,10 @@ class OutboxMessage(Base):
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
         CheckConstraint(_in("status", STATUSES), name="status"),
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        # One open alert per key and channel, whatever number of servers write (actions/alert_limits.py).
+        Index("uq_outbox_dedup_key_channel", "dedup_key", "channel", unique=True),
+        Index("ix_outbox_group_key_created_at", "group_key", "created_at"),
+        Index("ix_outbox_type_created_at", "type", "created_at"),
     )
 
     id = Column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))  # the idempotency key
@@ -80,6 +86,14 @@ class OutboxMessage(Base):
     delivered_at = Column(UTCDateTime)
     lease_owner = Column(String(64))
     lease_until = Column(UTCDateTime)
+    # De-duplication (actions/alert_limits.py); plain metadata, keys are keyed hashes, never ids or numbers.
+    dedup_key = Column(String(96))  # set while the alert is open, NULL once closed
+    group_key = Column(String(96))  # what repeats are counted by (a callback's phone number)
+    occurrences = Column(Integer, nullable=False, default=1, server_default="1")  # triggers merged into it
+    last_seen_at = Column(UTCDateTime)
+    risk_level = Column(Integer)  # highest seen: 1 crisis disclosed, 2 said not safe right now
+    closed_at = Column(UTCDateTime)
+    closed_by = Column(String(64))  # staff name from the staff command line, or "system:quiet"
 
     def __repr__(self) -> str:  # never show the payload, even in a traceback
         return f"<OutboxMessage {self.id} {self.type} {self.channel} {self.status}>"
@@ -91,6 +105,22 @@ def enqueue(session: Session, type: str, priority: str, payload: Mapping[str, An
             channels: Sequence[str] = ("webhook",)) -> List[str]:
     """Adds one pending message per channel to the caller's session (committed with the caller's
     transaction, rolled back with it); returns their ids."""
+    document = validate(type, priority, payload, channels)
+    if isinstance(channels, str):
+        channels = (channels,)
+    now = utcnow()
+    ids = []
+    for channel in channels:
+        message = OutboxMessage(id=str(uuid.uuid4()), type=type, priority=priority, created_at=now,
+                                payload=document, channel=channel, status="pending", attempts=0,
+                                next_attempt_at=now)
+        session.add(message)
+        ids.append(message.id)
+    return ids
+
+
+def validate(type: str, priority: str, payload: Mapping[str, Any], channels: Sequence[str]) -> Dict[str, Any]:
+    """Checks a notification before it is stored; returns the payload as the JSON document it becomes."""
     if type not in TYPES:
         raise ValueError(f"type must be one of {', '.join(TYPES)}")
     if priority not in PRIORITIES:
@@ -108,15 +138,7 @@ def enqueue(session: Session, type: str, priority: str, payload: Mapping[str, An
         document = json.loads(to_json(dict(payload)))
     except (TypeError, ValueError):
         raise ValueError("payload cannot be stored as JSON") from None
-    now = utcnow()
-    ids = []
-    for channel in channels:
-        message = OutboxMessage(id=str(uuid.uuid4()), type=type, priority=priority, created_at=now,
-                                payload=document, channel=channel, status="pending", attempts=0,
-                                next_attempt_at=now)
-        session.add(message)
-        ids.append(message.id)
-    return ids
+    return document
 
 
 # --- The webhook contract -------------------------------------------------------------------------
@@ -145,6 +167,16 @@ TYPE_TITLES = {"intake_summary": "New intake submitted", "crisis_alert": "Crisis
                "callback_request": "Callback request"}
 
 
+def title_of(message: OutboxMessage) -> str:
+    """The headline on PHI-free channels; a burst summary or a risk update says so (no PHI either)."""
+    payload = message.payload or {}
+    if payload.get("volume_alert"):
+        return "Unusual volume of crisis alerts"
+    if payload.get("risk_raised"):
+        return "Crisis alert update: risk is higher"
+    return TYPE_TITLES.get(message.type, message.type)
+
+
 def _reference_lines(message: OutboxMessage) -> List[str]:
     """What a channel not approved for PHI may show: type, priority, references and where to look."""
     payload = message.payload or {}
@@ -158,7 +190,7 @@ def _reference_lines(message: OutboxMessage) -> List[str]:
 
 def slack_body(message: OutboxMessage) -> bytes:
     """A Slack incoming-webhook message (text + blocks) without PHI: the details stay in the database."""
-    title = TYPE_TITLES.get(message.type, message.type)
+    title = title_of(message)
     heading = f"{':rotating_light: URGENT: ' if message.priority == 'urgent' else ''}{title}"
     lines = _reference_lines(message)
     document = {
@@ -175,7 +207,7 @@ def slack_body(message: OutboxMessage) -> bytes:
 def email_message(message: OutboxMessage, sender: str, recipients: Sequence[str]) -> EmailMessage:
     """The staff e-mail: no PHI beyond a reference, the type and the priority (it leaves the practice's
     systems unencrypted). Its Message-ID comes from the outbox id, so a resend is recognisable."""
-    title = TYPE_TITLES.get(message.type, message.type)
+    title = title_of(message)
     email = EmailMessage()
     email["Subject"] = f"[{message.priority.upper()}] {title} - ref {message.id[:8]}"
     email["From"] = sender

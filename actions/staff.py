@@ -8,6 +8,8 @@ Run from the project root with the assistant's settings (INTAKE_DATABASE_URL, IN
   python -m actions.staff mark 3f1c2a9e contacted --by dr.rivera
   python -m actions.staff notifications --status failing      # pending, already tried: the receiver is down
   python -m actions.staff notification 9b0e77d1               # the alert or callback text behind a PHI-free e-mail
+  python -m actions.staff notifications --status held         # alerts recorded but not paged one by one (a burst)
+  python -m actions.staff handled 9b0e77d1 --by dr.rivera     # close an open alert: the next trigger pages again
   python -m actions.staff retry                               # every failed notification (or give ids)
   python -m actions.staff export-csv --status submitted --out intakes.csv
   python -m actions.staff export-fhir 3f1c2a9e --instrument both --out 3f1c2a9e.fhir.json
@@ -37,7 +39,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions import handoff, handoff_summary, intake_store, outbox
+from actions import alert_limits, handoff, handoff_summary, intake_store, outbox
 from actions.intake_store import Intake
 from actions.outbox import OutboxMessage
 from actions.practice_profile import current_profile
@@ -288,7 +290,8 @@ def cmd_notifications(args: argparse.Namespace) -> int:
     # Metadata columns only: the payload (PHI) is neither decrypted nor shown here.
     columns = (OutboxMessage.id, OutboxMessage.type, OutboxMessage.priority, OutboxMessage.channel,
                OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.last_error,
-               OutboxMessage.created_at, OutboxMessage.delivered_at)
+               OutboxMessage.created_at, OutboxMessage.delivered_at, OutboxMessage.occurrences,
+               OutboxMessage.last_seen_at, OutboxMessage.dedup_key)
     query = select(*columns).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id)
     if args.status == "failing":
         query = query.where(OutboxMessage.status == "pending", OutboxMessage.attempts > 0)
@@ -296,15 +299,20 @@ def cmd_notifications(args: argparse.Namespace) -> int:
         query = query.where(OutboxMessage.status == args.status)
     if args.type:
         query = query.where(OutboxMessage.type == args.type)
+    if args.open:
+        query = query.where(OutboxMessage.dedup_key.is_not(None))
     with intake_store.session_scope() as session:
         rows = session.execute(query).all()
-    print(f"{plural(len(rows), 'notification')}, newest first; times in {tz.key}")
+    print(f"{plural(len(rows), 'notification')}, newest first; times in {tz.key}. COUNT: triggers merged into "
+          "it; OPEN: a repeat is counted, not paged; held: recorded, not paged on its own")
     if rows:
         print(table(
-            ("ID", "TYPE", "PRIORITY", "CHANNEL", "STATUS", "ATTEMPTS", "LAST ERROR", "CREATED", "DELIVERED"),
+            ("ID", "TYPE", "PRIORITY", "CHANNEL", "STATUS", "ATTEMPTS", "LAST ERROR", "CREATED", "DELIVERED",
+             "COUNT", "LAST SEEN", "OPEN"),
             [(row.id[:SHORT_ID], row.type, priority_label(row.priority),
               row.channel, row.status, str(row.attempts), cell(row.last_error, 40), when(row.created_at, tz),
-              when(row.delivered_at, tz)) for row in rows]))
+              when(row.delivered_at, tz), str(row.occurrences), when(row.last_seen_at, tz),
+              "open" if row.dedup_key else "-") for row in rows]))
     return 0
 
 
@@ -328,9 +336,27 @@ def cmd_notification(args: argparse.Namespace) -> int:
         f"Created: {when(message.created_at, tz)} {tz.key}",
         f"Delivered: {when(message.delivered_at, tz)}",
         f"Intake: {intake_id or '-'}",
+        f"Triggers: {message.occurrences}, last {when(message.last_seen_at or message.created_at, tz)}"
+        + (f", highest risk: {alert_limits.RISK_LABELS.get(message.risk_level, message.risk_level)}"
+           if message.risk_level else ""),
+        "Open: yes (repeats are counted into it; mark it handled to close it)" if message.dedup_key else
+        f"Open: no (closed {when(message.closed_at, tz)} by {message.closed_by})" if message.closed_at else "Open: -",
         "",
         printable(payload.get("text") or "(no text in this notification)"),
     ]))
+    return 0
+
+
+def cmd_handled(args: argparse.Namespace) -> int:
+    actor = check_actor(args.by)
+    with intake_store.session_scope() as session:
+        message_id = resolve(session, OutboxMessage.id, args.id, "notification")
+        closed = alert_limits.close_alert(session, message_id, actor)
+    if closed:
+        print(f"Notification {message_id[:SHORT_ID]} marked handled by {actor}: closed "
+              f"{plural(closed, 'row')}; the next trigger from that chat pages staff again.")
+    else:
+        print(f"Notification {message_id[:SHORT_ID]} was not open (already closed, or not an alert).")
     return 0
 
 
@@ -384,7 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
     notifications.add_argument("--status", choices=NOTIFICATION_STATUSES,
                                help="failing = pending after at least one failed attempt")
     notifications.add_argument("--type", choices=outbox.TYPES)
+    notifications.add_argument("--open", action="store_true", help="only open alerts and callback requests")
     notifications.set_defaults(run=cmd_notifications)
+
+    handled = commands.add_parser("handled", help="mark an open alert or callback request handled (closes it)")
+    handled.add_argument("id", help="notification id or its first 4+ characters")
+    add_actor(handled)
+    handled.set_defaults(run=cmd_handled)
 
     notification = commands.add_parser("notification", help="one notification with its text (PHI)")
     notification.add_argument("id", help="notification id or its first 4+ characters")
