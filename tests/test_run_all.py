@@ -47,3 +47,10 @@ def test_the_assistant_does_not_start_with_an_example_secret():
                               capture_output=True, text=True, timeout=60)
     assert finished.returncode == 2 and "INTAKE_ENCRYPTION_KEY" in finished.stderr
     assert "generate-with" not in finished.stderr  # the value itself is never printed
+
+
+def test_the_example_conversation_id_key_is_refused():
+    # Whoever knows the key can sign any conversation id and take over that chat.
+    example = dict(line.split("=", 1) for line in (ROOT / "deploy" / "env.example").read_text().splitlines()
+                   if line and not line.startswith("#"))
+    assert "CONVERSATION_ID_KEY" in run_all.placeholder_secrets(example)
