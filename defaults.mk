@@ -14,6 +14,9 @@ WEB_INTERFACE ?= 127.0.0.1
 RASA_SOCKET_URL ?= http://localhost:$(RASA_PORT)
 # The website origin allowed by CORS and by the socket.io origin check on the Rasa server.
 SITE_ORIGIN ?= http://localhost:$(WEB_PORT)
+# Signs the conversation ids the socket.io channel issues; empty: scripts/run_all.py generates one
+# into var/conversation_id_key (0600). Production sets it, the same on every Rasa server.
+CONVERSATION_ID_KEY ?=
 TRACKER_STORE_DIALECT ?= sqlite
 TRACKER_STORE_HOST ?=
 TRACKER_STORE_PORT ?= 5432

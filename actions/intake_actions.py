@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 from actions import crisis_phrases, handoff, intake_store
 from actions import intake_flow as flow
 from actions import practice_profile as pp
+from actions import resume_check as rc
 from actions.crisis_response import SAFE_BUTTONS, crisis_message
 from actions.faq import answer_faq
 from actions.staff_alerts import CrisisAlert, send_crisis_alert
@@ -49,7 +50,12 @@ class ValidateIntakeForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
-        return flow.required_slots(_slots(tracker), pp.current_profile())
+        slots = _slots(tracker)
+        if slots.get(rc.STATE_SLOT) == rc.PENDING:
+            return [rc.SLOT]  # nothing saved is shown or changed before the e-mail check
+        if slots.get(rc.STATE_SLOT) == rc.FAILED and slots.get("requested_slot") == rc.SLOT:
+            return []  # the check just failed: the form ends here
+        return flow.required_slots(slots, pp.current_profile())
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[EventType]:
@@ -58,7 +64,9 @@ class ValidateIntakeForm(FormValidationAction):
         slot = tracker.get_slot("requested_slot")
         value = tracker.slots_to_validate().get(slot)
         updates: Dict[str, Any] = {}
-        if slot in flow.CHECKS and isinstance(value, str):
+        if slot == rc.SLOT and isinstance(value, str):
+            updates.update(self._check_resume(value, dispatcher, tracker, domain.get("responses", {})))
+        elif slot in flow.CHECKS and isinstance(value, str):
             updates.update(self._validate(slot, value, dispatcher, tracker, domain.get("responses", {})))
         return [SlotSet(slot, value) for slot, value in updates.items()]
 
@@ -91,6 +99,35 @@ class ValidateIntakeForm(FormValidationAction):
                         "You can also type stop to pause.")
         dispatcher.utter_message(text=message)
         return {slot: None, "intake_failures": failures}
+
+    @staticmethod
+    def _check_resume(value: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      responses: Dict[str, Any]) -> Dict[str, Any]:
+        """The answer to the e-mail check: the saved answers come back only when it matches."""
+        profile = pp.current_profile()
+        failures = dict(tracker.get_slot("intake_failures") or {})
+        saved = store_or_log(intake_store.get_answers, tracker.sender_id) or {}
+        expected = rc.stored_email(saved)
+        if expected is None:  # nothing to check against (or the database is away): show nothing
+            dispatcher.utter_message(text=rc.cannot_open(profile.phone), buttons=rc.START_NEW_BUTTONS)
+            return {rc.SLOT: None, rc.STATE_SLOT: rc.FAILED}
+        if rc.matches(value, expected):
+            failures.pop(rc.SLOT, None)
+            mark_resumed(tracker)
+            dispatcher.utter_message(text=rc.matched())
+            return {**restored_slots(saved), rc.SLOT: None, rc.STATE_SLOT: None, "intake_failures": failures}
+        if not rc.looks_like_email(value):  # a question or "I forgot": no try used up
+            if answer_faq(tracker.latest_message, dispatcher, profile, responses):
+                dispatcher.utter_message(text="Now, back to the intake.")
+            else:
+                dispatcher.utter_message(text=rc.not_an_email())
+            return {rc.SLOT: None}
+        failures[rc.SLOT] = failures.get(rc.SLOT, 0) + 1
+        if failures[rc.SLOT] >= rc.MAX_TRIES:
+            dispatcher.utter_message(text=rc.failed(profile.phone), buttons=rc.START_NEW_BUTTONS)
+            return {rc.SLOT: None, rc.STATE_SLOT: rc.FAILED, "intake_failures": failures}
+        dispatcher.utter_message(text=rc.wrong_once())
+        return {rc.SLOT: None, "intake_failures": failures}
 
     def _correct(self, correction, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Any]:
         slot, check = correction
@@ -128,6 +165,22 @@ def _make_ask_action(slot: str) -> type:
 
 # One "action_ask_<slot>" per question; the wording comes from intake_flow.question().
 ASK_ACTIONS = [_make_ask_action(slot) for slot in flow.ALL_SLOTS]
+
+
+class ActionAskResumeEmail(Action):
+    def name(self) -> Text:
+        return f"action_ask_{rc.SLOT}"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text=rc.question(pp.current_profile().phone))
+        return []
+
+
+def restored_slots(saved: Dict[str, Any]) -> Dict[str, Any]:
+    """The slots for a stored intake's answers (consent included: the answers exist because of it)."""
+    restored = {SLOT_FOR_FIELD.get(field, field): value for field, value in saved.items()}
+    return {"intake_consent": True, **{slot: value for slot, value in restored.items() if slot in flow.ALL_SLOTS}}
 
 RESET_INTAKE = [SlotSet(slot, None) for slot in flow.ALL_SLOTS] + [
     SlotSet("intake_failures", None), SlotSet("safety_pause_done", None)]
@@ -168,24 +221,30 @@ class ActionPauseIntake(Action):
 
 
 class ActionResumeIntake(Action):
-    """Picks up a paused intake, restoring saved answers when the chat session has expired."""
+    """Picks up a paused intake. In the same chat session the answers are still in the conversation;
+    after it expired they are in storage, and come back only after the e-mail check
+    (actions/resume_check.py), which the intake form then asks."""
 
     def name(self) -> Text:
         return "action_resume_intake"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[EventType]:
-        events: List[EventType] = []
-        if tracker.get_slot("intake_consent") is not True:
-            saved = store_or_log(intake_store.get_answers, tracker.sender_id) or {}
-            if saved:
-                restored = {SLOT_FOR_FIELD.get(field, field): value for field, value in saved.items()}
-                events = [SlotSet("intake_consent", True)] + [
-                    SlotSet(slot, value) for slot, value in restored.items() if slot in flow.ALL_SLOTS]
-        if tracker.get_slot("intake_consent") is True or events:
+        if tracker.get_slot("intake_consent") is True:
             mark_resumed(tracker)
             dispatcher.utter_message(text="Welcome back. Let's continue where we left off.")
-        return events
+            return []
+        phone = pp.current_profile().phone
+        if tracker.get_slot(rc.STATE_SLOT) == rc.FAILED:
+            dispatcher.utter_message(text=rc.cannot_open(phone))
+            return []  # the form then offers a new intake
+        saved = store_or_log(intake_store.get_answers, tracker.sender_id) or {}
+        if not saved:
+            return []
+        if rc.stored_email(saved) is None:
+            dispatcher.utter_message(text=rc.cannot_open(phone))
+            return [SlotSet(rc.STATE_SLOT, rc.FAILED)]
+        return [SlotSet(rc.STATE_SLOT, rc.PENDING), SlotSet(rc.SLOT, None)]
 
 
 class ActionFinishIntake(Action):
@@ -197,6 +256,8 @@ class ActionFinishIntake(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
             domain: DomainDict) -> List[EventType]:
         slots, profile = _slots(tracker), pp.current_profile()
+        if slots.get(rc.STATE_SLOT) == rc.FAILED and slots.get("intake_consent") is not True:
+            return []  # the e-mail check failed: nothing saved is looked at, let alone sent
         if slots.get("intake_consent") is False:
             dispatcher.utter_message(
                 text=f"That's fine, nothing has been saved. If you'd like to talk to someone instead, call "

@@ -3,6 +3,10 @@
 A malformed conversation id gets a 400 and nothing is stored; a message that is not text gets a
 400; an over-long message gets a kind answer (with the 988 line) instead of being processed; the
 text of every other message is cleaned of control characters and unpaired surrogates.
+
+For trusted callers behind the reverse proxy only: the caller chooses the conversation id, so
+anyone who can reach this endpoint can continue any conversation whose id they know. Browsers
+use the socket.io channel, whose ids the server issues and signs (components/site_socketio.py).
 """
 
 from __future__ import annotations

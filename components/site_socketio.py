@@ -4,10 +4,20 @@ Rasa 3.6 turns engine.io's own origin check off and leaves CORS to the HTTP laye
 covers the polling transport but not WebSockets: any web page could otherwise open a
 socket to the assistant. SITE_ORIGIN (comma-separated) lists the origins allowed.
 
-Every event a browser sends is checked before Rasa sees it: a session request with a malformed
-id gets a new id from the server; a message with a malformed id, a message that is not text or
-one over the size cap gets a kind answer (with the 988 line) and is not processed; the text of
-every other message is cleaned of control characters and unpaired surrogates.
+The session id is the visitor's only credential here, so the server issues it
+(components/conversation_ids.py): a session request whose id is missing, malformed, unsigned or
+wrongly signed gets a NEW signed id, never the one it sent; a valid signed id resumes (the same
+tab after a reload). A message is taken only for the id this socket was confirmed with, and
+Rasa sees the conversation id inside it, which alone cannot resume the chat.
+
+Rasa's own `jwt_key` option is not used: it only checks a token when the socket connects, so
+the conversation id would still be the client's choice, and anonymous visitors have no one to
+get a token from.
+
+Every event a browser sends is checked before Rasa sees it: a message for another id, a message
+that is not text or one over the size cap gets a kind answer (with the 988 line) and is not
+processed; the text of every other message is cleaned of control characters and unpaired
+surrogates.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from typing import Any, Callable, Dict, Optional
 
 from rasa.core.channels.socketio import SocketIOInput
 
-from components import input_checks
+from components import conversation_ids, input_checks
 
 # engine.io refuses larger packets (python-socketio's default is 1 MB).
 MAX_SOCKET_PACKET_BYTES = 64 * 1024
@@ -36,7 +46,6 @@ class SiteSocketIOInput(SocketIOInput):
         self.sio.eio.max_http_buffer_size = MAX_SOCKET_PACKET_BYTES
         allowed = {origin.strip() for origin in os.environ.get("SITE_ORIGIN", "").split(",") if origin.strip()}
         rasa_connect = handlers["connect"]
-        rasa_session_request = handlers["session_request"]
         rasa_message = handlers[self.user_message_evt]
         self._known_intents = input_checks.domain_intents()
 
@@ -47,13 +56,27 @@ class SiteSocketIOInput(SocketIOInput):
             return await rasa_connect(sid, environ, auth)
 
         async def session_request(sid, data=None):
+            # Rasa's own handler would confirm whatever id the client sent: this one replaces it.
             data = data if isinstance(data, dict) else {}
-            if not input_checks.is_valid_conversation_id(data.get("session_id")):
-                data = {**data, "session_id": None}  # Rasa then issues a new one
-            return await rasa_session_request(sid, data)
+            session_id = data.get("session_id")
+            if not conversation_ids.is_signed(session_id):
+                session_id = conversation_ids.issue()  # never the id the client sent
+            conversation_id = conversation_ids.conversation_of(session_id)
+            await self.sio.save_session(sid, {"session_id": session_id, "conversation_id": conversation_id},
+                                        namespace=namespace)
+            # Rasa sends the answers to the room named after the conversation (SocketIOOutput).
+            self.sio.enter_room(sid, conversation_id, namespace=namespace)
+            await self.sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
 
         async def message(sid, data=None):
             reply = self._refusal(data)
+            if not reply:
+                # Only for the id this socket was confirmed with, whatever id the message names.
+                confirmed = await self.sio.get_session(sid, namespace=namespace)
+                if not confirmed.get("session_id") or data.get("session_id") != confirmed["session_id"]:
+                    reply = input_checks.INVALID_SESSION_REPLY
+                else:
+                    data["session_id"] = confirmed["conversation_id"]
             if reply:
                 await self.sio.emit(self.bot_message_evt, {"text": reply}, room=sid)
                 return None
@@ -68,8 +91,6 @@ class SiteSocketIOInput(SocketIOInput):
         """The answer for a message that must not reach Rasa, or None (its fields then cleaned)."""
         if not isinstance(data, dict):
             return input_checks.UNREADABLE_REPLY
-        if self.session_persistence and not input_checks.is_valid_conversation_id(data.get("session_id")):
-            return input_checks.INVALID_SESSION_REPLY
         problem = input_checks.message_problem(data.get("message"))
         if problem:
             return input_checks.reply_for(problem)

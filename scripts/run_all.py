@@ -259,6 +259,9 @@ def main() -> int:
     env["LOG_ID_KEY"] = secret("LOG_ID_KEY", "log_id_key", "log id key")
     # Rasa sends it with every action call (endpoints.yml); the action server refuses calls without it.
     env["ACTION_SERVER_SECRET"] = secret("ACTION_SERVER_SECRET", "action_server_secret", "action server secret")
+    # Signs the conversation ids the socket.io channel issues (components/conversation_ids.py);
+    # every Rasa server of one site needs the same key, or a reload starts a new conversation.
+    env["CONVERSATION_ID_KEY"] = secret("CONVERSATION_ID_KEY", "conversation_id_key", "conversation id key")
     try:
         migrate_intake_database()
     except Exception as error:  # noqa: BLE001 - say what is wrong and stop, before starting anything

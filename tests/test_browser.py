@@ -285,13 +285,35 @@ def test_history_survives_a_reload(visit):
 
 
 def session_id(page) -> str:
-    stored = page.evaluate("window.localStorage.getItem('chat_session')")
-    assert stored, "rasa-webchat kept no session in localStorage"
+    stored = page.evaluate("window.sessionStorage.getItem('chat_session')")
+    assert stored, "rasa-webchat kept no session in sessionStorage"
     return json.loads(stored)["session_id"]
 
 
+def test_the_chat_is_kept_for_this_tab_only_and_nothing_in_local_storage(site, visit):
+    # sessionStorage: a reload keeps the chat (above), closing the tab ends it, and nothing is
+    # left for the next person at a shared computer.
+    issued = session_id(visit.page)
+    assert re.fullmatch(r"[0-9a-f]{32}\.[0-9a-f]{32}", issued)  # issued and signed by the server
+    assert visit.page.evaluate("window.localStorage.length") == 0
+    # A second tab of the same browser is a new conversation, with its own server-issued id.
+    other = Visit(visit.context)
+    try:
+        other.page.goto(site.page_url)
+        other.open_chat()
+        other.page.wait_for_function("window.sessionStorage.getItem('chat_session') !== null",
+                                     timeout=ANSWER_TIMEOUT_MS)
+        assert session_id(other.page) != issued
+        assert "kill myself" not in other.messages.inner_text()
+        assert other.page.evaluate("window.localStorage.length") == 0
+    finally:
+        other.page.close()
+
+
 def test_the_page_path_reaches_rasa_as_metadata(site, visit):
-    tracker = requests.get(f"{site.url}/conversations/{session_id(visit.page)}/tracker",
+    # Rasa knows the conversation by the random part of the session id, without the signature.
+    conversation = session_id(visit.page).split(".")[0]
+    tracker = requests.get(f"{site.url}/conversations/{conversation}/tracker",
                            params={"token": site.token}, timeout=10).json()
     user_events = [e for e in tracker["events"] if e.get("event") == "user"]
     assert user_events and all((e.get("metadata") or {}).get("page_path") == "/" for e in user_events)

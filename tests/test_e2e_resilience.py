@@ -131,7 +131,7 @@ def test_socketio_refuses_malformed_ids_and_keeps_serving(assistant):
         raise AssertionError("no answer over socket.io")
 
     issued, bad_reply, good_reply = asyncio.run(visit())
-    assert issued != "\ud800" and len(issued) == 32  # a fresh id issued by the server
+    assert issued != "\ud800" and len(issued) == 65  # a fresh, signed id issued by the server
     assert "isn't valid" in bad_reply["text"] and "988" in bad_reply["text"]
     assert "Monday" in good_reply["text"]
     assert "automated assistant" in assistant.text(f"after-{uuid.uuid4().hex}", "hi")

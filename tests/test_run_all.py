@@ -80,3 +80,10 @@ def test_the_action_server_does_not_start_without_a_secret():
     finished = subprocess.run([sys.executable, str(ROOT / "scripts" / "serve_actions.py"), "--actions", "actions"],
                               env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert finished.returncode != 0 and "ACTION_SERVER_SECRET is not set" in finished.stderr
+
+
+def test_the_example_conversation_id_key_is_refused():
+    # Whoever knows the key can sign any conversation id and take over that chat.
+    example = dict(line.split("=", 1) for line in (ROOT / "deploy" / "env.example").read_text().splitlines()
+                   if line and not line.startswith("#"))
+    assert "CONVERSATION_ID_KEY" in run_all.placeholder_secrets(example)

@@ -32,7 +32,9 @@
     customData: { page_path: window.location.pathname },
     showFullScreenButton: false,
     showCloseButton: true,
-    params: { storage: 'local' }, // history survives a reload (session persistence)
+    // This tab only: a reload keeps the conversation, closing the tab ends it, and nothing is
+    // left in the browser for the next person at a shared computer.
+    params: { storage: 'session' },
     embedded: false,
     withRules: false,
     docViewer: false,
