@@ -85,6 +85,10 @@ class ValidateIntakeForm(FormValidationAction):
             return {slot: flow.SKIPPED, "intake_failures": failures}
         check = flow.CHECKS[slot](value)
         if check.ok:
+            if slot == "intake_consent" and check.value is True and tracker.get_slot(rc.STATE_SLOT) == rc.FAILED:
+                # The saved intake could not be confirmed as this person's: start a separate one.
+                store_or_log(intake_store.start_new_intake, tracker.sender_id)
+                return {slot: True, rc.STATE_SLOT: None, "intake_failures": {}}
             self._save(slot, check.value, tracker)
             failures.pop(slot, None)
             return {slot: check.value, "intake_failures": failures}

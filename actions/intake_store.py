@@ -384,6 +384,19 @@ def start_or_resume_intake(conversation_id: str) -> Intake:
         return _start_or_resume(session, conversation_id)
 
 
+def start_new_intake(conversation_id: str) -> Intake:
+    """A new intake for the conversation, even when one is open: used when the person could not
+    confirm the saved one is theirs (the e-mail check on resume). The old one is closed as
+    withdrawn, kept for staff, so two people's answers never mix in one record."""
+    with session_scope() as session:
+        old = _open_intake(session, conversation_id)
+        if old is not None:
+            old.status = "withdrawn"
+            old.updated_at = utcnow()
+            audit(session, old.id, "assistant", "superseded:resume_check_failed")
+        return _start_or_resume(session, conversation_id)
+
+
 def save_answer(conversation_id: str, field: str, value: Any) -> Intake:
     """Stores one answer in the open intake (creating it if needed); contact fields also fill their columns."""
     if not FIELD_PATTERN.fullmatch(field):

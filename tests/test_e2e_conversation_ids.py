@@ -262,3 +262,18 @@ def test_a_crisis_message_at_the_email_question_gets_the_crisis_response(assista
     reply = assistant.text(sender, "I want to kill myself")
     assert "988" in reply and "911" in reply
     assert not any(phi in reply for phi in VICTIM_PHI)
+
+
+def test_a_new_intake_after_a_failed_check_never_mixes_with_the_saved_one(assistant, store):
+    sender = paused_at_review_then_new_session(assistant)
+    assistant.text(sender, "let's continue")
+    assistant.text(sender, "someone@example.com")
+    assert "start a new intake" in assistant.text(sender, "other@example.com")
+    assert "Would you like to start?" in assistant.text(sender, "/book_consultation")
+    assistant.text(sender, "yes")
+    assistant.text(sender, "Sam Newperson")
+    # The new person's answers go to a record of their own; the saved intake stays whole, for staff.
+    answers = store.get_answers(sender)
+    assert "Sam Newperson" in answers.values() and "phone" not in answers and "email" not in answers
+    withdrawn = [intake for intake in store.list_intakes(status="withdrawn") if intake.conversation_id == sender]
+    assert len(withdrawn) == 1 and withdrawn[0].answers["phone"] == "(555) 234-5678"
