@@ -1,0 +1,177 @@
+"""Conversation transcripts (Rasa's tracker store `events` table): encryption at rest, retention and erasure.
+
+Every event's JSON (what the visitor typed, every slot value) is stored as a Fernet token made with
+the intake store's keys (INTAKE_ENCRYPTION_KEY, newest first), so one key setting and one rotation
+cover intakes and transcripts. Rows written before encryption hold plain JSON: they are still read,
+and `encrypt_and_rotate()` (run by `intake_admin.py rotate-key`) turns them into tokens.
+
+The Rasa server's tracker store (components/tracker_store.py) uses the column type defined here;
+the staff tools reach the same table from the TRACKER_STORE_* settings. No Rasa imports.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, List, Optional
+
+from cryptography.fernet import InvalidToken
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, delete, func, inspect, \
+    select, update
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.types import TypeDecorator
+
+from actions.intake_store import UNREADABLE, IntakeEncryptionError, key_ring
+
+EVENTS_TABLE = "events"
+BATCH = 500  # rows per UPDATE/DELETE round, well under SQLite's bound-parameter limit
+TRACKER_ENV = ("TRACKER_STORE_DIALECT", "TRACKER_STORE_HOST", "TRACKER_STORE_PORT", "TRACKER_STORE_DB",
+               "TRACKER_STORE_USERNAME", "TRACKER_STORE_PASSWORD")
+
+
+def _is_plain_json(value: str) -> bool:
+    # Rasa's rows are json.dumps of a dict; a Fernet token is url-safe base64 and never starts with "{".
+    return value.lstrip().startswith("{")
+
+
+class EncryptedEventData(TypeDecorator):
+    """The `data` column: a Fernet token of the event's JSON. Reads plain JSON rows written before
+    encryption as they are, so existing conversations keep working."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[str], dialect) -> Optional[str]:
+        if value is None:
+            return None
+        return key_ring().encrypt(value.encode("utf-8")).decode("ascii")
+
+    def process_result_value(self, value: Optional[str], dialect) -> Optional[str]:
+        if value is None or _is_plain_json(value):
+            return value
+        try:
+            return key_ring().decrypt(value.encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeEncodeError):
+            raise IntakeEncryptionError(UNREADABLE) from None
+
+
+def events_table(metadata: Optional[MetaData] = None, data_type: Any = None) -> Table:
+    """Rasa 3.6's `events` table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent), column for column."""
+    return Table(
+        EVENTS_TABLE, metadata or MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("sender_id", String(255), nullable=False, index=True),
+        Column("type_name", String(255), nullable=False),
+        Column("timestamp", Float),
+        Column("intent_name", String(255)),
+        Column("action_name", String(255)),
+        Column("data", data_type if data_type is not None else Text),
+    )
+
+
+# Raw access (tokens as stored) for the maintenance functions below.
+_EVENTS = events_table()
+
+
+# --- The tracker database from the environment ---------------------------------------------------
+
+def tracker_url() -> Optional[URL]:
+    """The tracker store's database as endpoints.yml configures it (TRACKER_STORE_*), or None when
+    TRACKER_STORE_DIALECT is unset (no tracker store to maintain from this process)."""
+    dialect = os.environ.get("TRACKER_STORE_DIALECT", "").strip()
+    if not dialect:
+        return None
+    database = os.environ.get("TRACKER_STORE_DB", "").strip() or "var/tracker.db"
+    if dialect == "sqlite":
+        return URL.create("sqlite", database=database)
+    port = os.environ.get("TRACKER_STORE_PORT", "").strip()
+    return URL.create(
+        dialect,
+        username=os.environ.get("TRACKER_STORE_USERNAME", "").strip() or None,
+        password=os.environ.get("TRACKER_STORE_PASSWORD", "") or None,
+        host=os.environ.get("TRACKER_STORE_HOST", "").strip() or None,
+        port=int(port) if port else None,
+        database=database,
+    )
+
+
+def tracker_engine(url: Optional[URL] = None) -> Optional[Engine]:
+    """An engine on the tracker database, or None when none is configured or it has no events yet.
+    The caller disposes of it."""
+    url = url or tracker_url()
+    if url is None:
+        return None
+    if url.get_backend_name() == "sqlite" and not os.path.exists(url.database or ""):
+        return None  # never create an empty tracker file just to find nothing in it
+    engine = create_engine(url, future=True)
+    if not inspect(engine).has_table(EVENTS_TABLE):
+        engine.dispose()
+        return None
+    return engine
+
+
+# --- Retention, erasure and rotation ---------------------------------------------------------------
+
+@dataclass
+class Removed:
+    conversations: int = 0
+    events: int = 0
+
+
+def _delete_conversations(engine: Engine, sender_ids: List[str]) -> Removed:
+    removed = Removed()
+    with engine.begin() as connection:
+        for start in range(0, len(sender_ids), BATCH):
+            batch = sender_ids[start:start + BATCH]
+            removed.events += connection.execute(delete(_EVENTS).where(_EVENTS.c.sender_id.in_(batch))).rowcount
+    removed.conversations = len(sender_ids)
+    return removed
+
+
+def purge_conversations_before(engine: Engine, cutoff: datetime) -> Removed:
+    """Deletes every conversation whose last event is older than `cutoff`, all its events with it
+    (a transcript is kept or removed whole, never cut in the middle)."""
+    last = func.max(func.coalesce(_EVENTS.c.timestamp, 0.0))
+    query = select(_EVENTS.c.sender_id).group_by(_EVENTS.c.sender_id).having(last < cutoff.timestamp())
+    with engine.connect() as connection:
+        old = list(connection.execute(query).scalars())
+    return _delete_conversations(engine, old)
+
+
+def erase_conversations(engine: Engine, sender_ids: Iterable[str]) -> Removed:
+    """Deletes every event of these conversations."""
+    wanted = sorted({sender_id for sender_id in sender_ids if sender_id})
+    with engine.connect() as connection:
+        present = [sender_id for start in range(0, len(wanted), BATCH)
+                   for sender_id in connection.execute(
+                       select(_EVENTS.c.sender_id).distinct()
+                       .where(_EVENTS.c.sender_id.in_(wanted[start:start + BATCH]))).scalars()]
+    return _delete_conversations(engine, present)
+
+
+def encrypt_and_rotate(engine: Engine) -> int:
+    """Re-encrypts every event with the newest key, plain JSON rows from before encryption included;
+    returns how many rows changed. Run after putting a new key first (and once after upgrading)."""
+    ring = key_ring()
+    changed = 0
+    last_id = 0
+    while True:
+        with engine.begin() as connection:
+            rows = connection.execute(select(_EVENTS.c.id, _EVENTS.c.data).where(_EVENTS.c.id > last_id)
+                                      .order_by(_EVENTS.c.id).limit(BATCH)).all()
+            for row in rows:
+                if row.data is None:
+                    continue
+                try:
+                    if _is_plain_json(row.data):
+                        token = ring.encrypt(row.data.encode("utf-8"))
+                    else:
+                        token = ring.rotate(row.data.encode("ascii"))
+                except (InvalidToken, UnicodeEncodeError):
+                    raise IntakeEncryptionError(UNREADABLE) from None
+                connection.execute(update(_EVENTS).where(_EVENTS.c.id == row.id).values(data=token.decode("ascii")))
+                changed += 1
+        if len(rows) < BATCH:
+            return changed
+        last_id = rows[-1].id
