@@ -17,17 +17,29 @@ from datetime import datetime
 from typing import Any, Iterable, List, Optional
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, delete, func, inspect, \
-    select, update
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.types import TypeDecorator
 
-from actions.intake_store import UNREADABLE, IntakeEncryptionError, key_ring
+from actions.intake_store import ROOT, UNREADABLE, IntakeEncryptionError, key_ring
 
 EVENTS_TABLE = "events"
 BATCH = 500  # rows per UPDATE/DELETE round, well under SQLite's bound-parameter limit
-TRACKER_ENV = ("TRACKER_STORE_DIALECT", "TRACKER_STORE_HOST", "TRACKER_STORE_PORT", "TRACKER_STORE_DB",
-               "TRACKER_STORE_USERNAME", "TRACKER_STORE_PASSWORD")
 
 
 def _is_plain_json(value: str) -> bool:
@@ -76,15 +88,14 @@ _EVENTS = events_table()
 
 # --- The tracker database from the environment ---------------------------------------------------
 
-def tracker_url() -> Optional[URL]:
-    """The tracker store's database as endpoints.yml configures it (TRACKER_STORE_*), or None when
-    TRACKER_STORE_DIALECT is unset (no tracker store to maintain from this process)."""
-    dialect = os.environ.get("TRACKER_STORE_DIALECT", "").strip()
-    if not dialect:
-        return None
+def tracker_url() -> URL:
+    """The tracker store's database as endpoints.yml configures it (TRACKER_STORE_*, defaults as in
+    defaults.mk: SQLite var/tracker.db). A relative SQLite path is taken from the project root, the
+    directory the servers run in."""
+    dialect = os.environ.get("TRACKER_STORE_DIALECT", "").strip() or "sqlite"
     database = os.environ.get("TRACKER_STORE_DB", "").strip() or "var/tracker.db"
     if dialect == "sqlite":
-        return URL.create("sqlite", database=database)
+        return URL.create("sqlite", database=str(ROOT / database))  # an absolute path stays as it is
     port = os.environ.get("TRACKER_STORE_PORT", "").strip()
     return URL.create(
         dialect,
@@ -96,19 +107,39 @@ def tracker_url() -> Optional[URL]:
     )
 
 
+def describe(url: Optional[URL] = None) -> str:
+    """The tracker database for messages to staff (no password)."""
+    return (url or tracker_url()).render_as_string(hide_password=True)
+
+
 def tracker_engine(url: Optional[URL] = None) -> Optional[Engine]:
-    """An engine on the tracker database, or None when none is configured or it has no events yet.
-    The caller disposes of it."""
+    """An engine on the tracker database, or None when it has no events table yet. The caller
+    disposes of it."""
     url = url or tracker_url()
-    if url is None:
-        return None
     if url.get_backend_name() == "sqlite" and not os.path.exists(url.database or ""):
         return None  # never create an empty tracker file just to find nothing in it
     engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _secure_delete)
     if not inspect(engine).has_table(EVENTS_TABLE):
         engine.dispose()
         return None
     return engine
+
+
+def _secure_delete(dbapi_connection, _record) -> None:
+    # Deleted rows are overwritten with zeros instead of staying readable in free pages.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
+
+
+def compact_sqlite(engine: Engine) -> None:
+    """SQLite: copies the write-ahead log into the file and empties it, so deleted rows do not linger
+    there either (best effort: a reader holding the log open keeps it until the next checkpoint)."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 # --- Retention, erasure and rotation ---------------------------------------------------------------
@@ -126,6 +157,8 @@ def _delete_conversations(engine: Engine, sender_ids: List[str]) -> Removed:
             batch = sender_ids[start:start + BATCH]
             removed.events += connection.execute(delete(_EVENTS).where(_EVENTS.c.sender_id.in_(batch))).rowcount
     removed.conversations = len(sender_ids)
+    if sender_ids:
+        compact_sqlite(engine)
     return removed
 
 
@@ -137,6 +170,14 @@ def purge_conversations_before(engine: Engine, cutoff: datetime) -> Removed:
     with engine.connect() as connection:
         old = list(connection.execute(query).scalars())
     return _delete_conversations(engine, old)
+
+
+def count_events(engine: Engine, sender_ids: Iterable[str]) -> int:
+    wanted = sorted(set(sender_ids))
+    with engine.connect() as connection:
+        return sum(connection.execute(select(func.count()).select_from(_EVENTS)
+                                      .where(_EVENTS.c.sender_id.in_(wanted[start:start + BATCH]))).scalar()
+                   for start in range(0, len(wanted), BATCH))
 
 
 def erase_conversations(engine: Engine, sender_ids: Iterable[str]) -> Removed:

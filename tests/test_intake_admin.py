@@ -17,7 +17,8 @@ def admin(env, *args):
 def test_rotate_key_then_only_the_new_key_is_needed(tmp_path, monkeypatch):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     env = {"PATH": "/usr/bin:/bin", "INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'intake.db'}",
-           "INTAKE_VAR_DIR": str(tmp_path), "INTAKE_ENCRYPTION_KEY": old}
+           "INTAKE_VAR_DIR": str(tmp_path), "INTAKE_ENCRYPTION_KEY": old,
+           "TRACKER_STORE_DB": str(tmp_path / "tracker.db")}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     from actions import intake_store
@@ -39,6 +40,7 @@ def test_rotate_key_then_only_the_new_key_is_needed(tmp_path, monkeypatch):
 
 def test_purge_reports_what_it_deleted(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'intake.db'}",
-           "INTAKE_VAR_DIR": str(tmp_path), "INTAKE_ENCRYPTION_KEY": Fernet.generate_key().decode()}
+           "INTAKE_VAR_DIR": str(tmp_path), "INTAKE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+           "TRACKER_STORE_DB": str(tmp_path / "tracker.db")}
     result = admin(env, "purge", "--days", "365")
     assert result.returncode == 0 and "Deleted 0 intakes" in result.stdout
