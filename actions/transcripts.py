@@ -22,6 +22,7 @@ from sqlalchemy import (
     Float,
     Integer,
     MetaData,
+    Sequence,
     String,
     Table,
     Text,
@@ -72,7 +73,7 @@ def events_table(metadata: Optional[MetaData] = None, data_type: Any = None) -> 
     """Rasa 3.6's `events` table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent), column for column."""
     return Table(
         EVENTS_TABLE, metadata or MetaData(),
-        Column("id", Integer, primary_key=True),
+        Column("id", Integer, Sequence(f"{EVENTS_TABLE}_seq", optional=True), primary_key=True),  # as Rasa's
         Column("sender_id", String(255), nullable=False, index=True),
         Column("type_name", String(255), nullable=False),
         Column("timestamp", Float),

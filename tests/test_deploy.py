@@ -22,6 +22,11 @@ def test_rasa_values_use_a_shared_lock_store_with_several_replicas_and_our_chann
     # Rasa's own redis lock store loses messages between replicas: ours, as endpoints.yml names it
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     assert (lock_store["type"], lock_store["backend"]) == (endpoints["lock_store"]["type"], "redis")
+    # Rasa's own `type: sql` stores transcripts in plain text: ours encrypts them, with the intake key.
+    assert values["applicationSettings"]["endpoints"]["trackerStore"]["type"] == endpoints["tracker_store"]["type"]
+    assert "INTAKE_ENCRYPTION_KEY" in [variable["name"] for variable in values["extraEnv"]]
+    dockerfile = (DEPLOY / "docker/Dockerfile.rasa").read_text()
+    assert "actions/transcripts.py" in dockerfile and "actions/intake_store.py" in dockerfile
     channels = values["applicationSettings"]["credentials"]["additionalChannelCredentials"]
     ours = yaml.safe_load((ROOT / "credentials.yml").read_text())
     assert channels["components.site_socketio.SiteSocketIOInput"] == ours["components.site_socketio.SiteSocketIOInput"]
