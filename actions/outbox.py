@@ -28,7 +28,7 @@ from email.message import EmailMessage
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import requests
-from sqlalchemy import CheckConstraint, Column, Index, Integer, String, case, or_, select, update
+from sqlalchemy import CheckConstraint, Column, Index, Integer, String, case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from actions.intake_store import Base, EncryptedJSON, UTCDateTime, _in, session_scope, to_json, utcnow
@@ -139,6 +139,22 @@ def validate(type: str, priority: str, payload: Mapping[str, Any], channels: Seq
     except (TypeError, ValueError):
         raise ValueError("payload cannot be stored as JSON") from None
     return document
+
+
+def erase_about(session: Session, intake_ids: Iterable[str], conversation_ids: Iterable[str],
+                dry_run: bool = False) -> List[str]:
+    """Deletes every notification, in any status, about these intakes or conversations (one person's
+    erasure); returns the statuses of the rows found. The ids are inside the encrypted payload, so
+    each row is decrypted and checked here."""
+    intakes, conversations = set(intake_ids), set(conversation_ids)
+    found = [(message.id, message.status) for message in session.execute(select(OutboxMessage)).scalars()
+             if (message.payload or {}).get("intake_id") in intakes
+             or (message.payload or {}).get("conversation_id") in conversations]
+    if not dry_run:
+        for start in range(0, len(found), 500):
+            ids = [message_id for message_id, _ in found[start:start + 500]]
+            session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+    return [status for _, status in found]
 
 
 # --- The webhook contract -------------------------------------------------------------------------

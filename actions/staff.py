@@ -1,4 +1,5 @@
-"""The staff command line: read, mark and export intakes, check and retry notifications, purge old records.
+"""The staff command line: read, mark and export intakes, check and retry notifications, purge old
+records, erase one person's data.
 
 Run from the project root with the assistant's settings (INTAKE_DATABASE_URL, INTAKE_ENCRYPTION_KEY):
 
@@ -13,7 +14,8 @@ Run from the project root with the assistant's settings (INTAKE_DATABASE_URL, IN
   python -m actions.staff retry                               # every failed notification (or give ids)
   python -m actions.staff export-csv --status submitted --out intakes.csv
   python -m actions.staff export-fhir 3f1c2a9e --instrument both --out 3f1c2a9e.fhir.json
-  python -m actions.staff purge --days 365 --yes
+  python -m actions.staff purge --days 365 --yes             # intakes, transcripts, old notifications
+  python -m actions.staff erase --email ana@example.com       # one person everywhere (or --intake ID)
 
 Dates are days in the practice's time zone (practice_profile.yml), inclusive; times are shown in it too.
 Reading or exporting an intake is recorded in its audit trail (actor from --by, default staff:cli).
@@ -39,7 +41,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions import alert_limits, handoff, handoff_summary, intake_store, outbox
+from actions import alert_limits, handoff, handoff_summary, intake_store, outbox, retention
 from actions.intake_store import Intake
 from actions.outbox import OutboxMessage
 from actions.practice_profile import current_profile
@@ -271,15 +273,55 @@ def cmd_purge(args: argparse.Namespace) -> int:
     if not args.yes:
         try:
             answer = input(f"Delete {plural(due, 'intake')} untouched for more than {args.days} days, with "
-                           f"their answers and audit trail? This cannot be undone. [y/N] ")
+                           f"their answers and audit trail, and every chat transcript whose last message is "
+                           f"older than that? This cannot be undone. [y/N] ")
         except EOFError:  # no terminal (cron without --yes): that is a no
             print()
             answer = ""
         if answer.strip().lower() not in ("y", "yes"):
             print("Cancelled: nothing deleted.", file=sys.stderr)
             return 1
-    deleted = intake_store.purge_older_than(args.days, actor=actor)
-    print(f"Deleted {plural(deleted, 'intake')} untouched for more than {args.days} days.")
+    result = retention.purge(args.days, actor=actor)
+    print(f"Deleted {plural(result.intakes, 'intake')} untouched for more than {args.days} days and "
+          f"{plural(result.conversations, 'chat transcript')} ({plural(result.events, 'event')}) "
+          f"in {result.tracker}.")
+    return 0
+
+
+def confirmed(question: str) -> bool:
+    try:
+        answer = input(f"{question} This cannot be undone. [y/N] ")
+    except EOFError:  # no terminal without --yes: that is a no
+        print()
+        answer = ""
+    return answer.strip().lower() in ("y", "yes")
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    actor = check_actor(args.by)
+    with intake_store.session_scope() as session:
+        if args.intake:
+            intake_ids = [resolve(session, Intake.id, args.intake, "intake")]
+        elif args.email:
+            intake_ids = retention.intakes_with_email(session, args.email)
+        else:
+            intake_ids = []
+        conversations = [args.conversation] if args.conversation else []
+        plan = retention.plan_erasure(session, intake_ids, conversations)
+    if plan.empty:
+        raise intake_store.IntakeNotFound("nothing stored matches: no intake, transcript or notification")
+    ids = ", ".join(intake_id[:SHORT_ID] for intake_id in plan.intake_ids) or "none"
+    summary = (f"{plural(len(plan.intake_ids), 'intake')} ({ids}), "
+               f"{plural(len(plan.conversation_ids), 'conversation')} with {plural(plan.events, 'transcript event')}, "
+               f"{plural(plan.notifications, 'staff notification')}")
+    if plan.undelivered:
+        summary += f" ({plan.undelivered} not delivered yet: staff will never receive them)"
+    if not args.yes and not confirmed(f"Erase {summary}?"):
+        print("Cancelled: nothing deleted.", file=sys.stderr)
+        return 1
+    done = retention.erase(plan, actor)
+    print(f"Erased {plural(len(done.intake_ids), 'intake')} ({ids}), {plural(done.events, 'transcript event')} "
+          f"and {plural(done.notifications, 'staff notification')}; recorded as {actor}.")
     return 0
 
 
@@ -443,11 +485,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_actor(export_fhir)
     export_fhir.set_defaults(run=cmd_export_fhir)
 
-    purge = commands.add_parser("purge", help="delete intakes untouched for more than --days days")
+    purge = commands.add_parser("purge", help="delete intakes and chat transcripts older than --days days")
     purge.add_argument("--days", type=int, required=True)
     purge.add_argument("--yes", action="store_true", help="do not ask for confirmation (cron)")
     add_actor(purge)
     purge.set_defaults(run=cmd_purge)
+
+    erase = commands.add_parser("erase", help="erase one person's intakes, chat transcript and notifications")
+    who = erase.add_mutually_exclusive_group(required=True)
+    who.add_argument("--intake", metavar="ID", help="intake id or its first 4+ characters")
+    who.add_argument("--email", metavar="ADDRESS", help="every intake with this e-mail (case ignored)")
+    who.add_argument("--conversation", metavar="ID", help="a chat conversation id (also without an intake)")
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_actor(erase)
+    erase.set_defaults(run=cmd_erase)
     return parser
 
 

@@ -3,6 +3,10 @@
 endpoints.yml fills every setting from the environment, so one file serves SQLite (the
 default) and PostgreSQL. Rasa's own SQLTrackerStore cannot take that: an unset variable
 arrives as an empty string, and SQLite refuses a URL with a port or user name in it.
+
+Transcripts are PHI: each event's JSON (typed text, slot values) is stored encrypted with the
+intake store's keys (actions/transcripts.py), and the plain columns hold only names the domain
+defines, never anything a visitor typed.
 """
 
 from __future__ import annotations
@@ -12,16 +16,20 @@ import itertools
 import json
 import threading
 from collections import OrderedDict
-from typing import Any, Dict, Generator, Optional, Text, Tuple
+from typing import Any, Dict, FrozenSet, Generator, Iterable, Optional, Text, Tuple
 
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.utils.cli import print_error_and_exit
 from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.orm import declarative_base
 from sqlalchemy.pool import QueuePool
+
+from actions.transcripts import EncryptedEventData, events_table
 
 # Conversations whose last saved tracker this process keeps (a few MB for long ones).
 TRACKER_CACHE_SIZE = 1000
@@ -36,6 +44,23 @@ def blank_to_none(value: Any) -> Optional[Any]:
     return None if value in ("", None) else value
 
 
+_EventBase = declarative_base()
+
+
+class EncryptedSQLEvent(_EventBase):
+    """Rasa's `events` table, same columns, with `data` encrypted (plain JSON rows still read)."""
+
+    __table__ = events_table(_EventBase.metadata, EncryptedEventData())
+
+
+def domain_names(domain: Optional[Domain]) -> FrozenSet[Text]:
+    """Intent, action, slot and form names: what the plain intent_name/action_name columns may hold."""
+    if domain is None:
+        return frozenset()
+    return frozenset(itertools.chain(domain.intents, domain.action_names_or_texts,
+                                     (slot.name for slot in domain.slots), domain.form_names))
+
+
 class EnvironmentSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store, configured from the environment, which hands back the tracker it
     just saved instead of rebuilding it from every stored event on the next message.
@@ -46,7 +71,15 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
     other server writing to the conversation, or a caller that changed the object without saving
     it, makes the next retrieve read the database as before. Each cached tracker is handed out
     once (then it is the caller's), so two callers never share one object.
+
+    Every event's `data` is a Fernet token (actions/transcripts.py); intent_name and action_name
+    keep a name only when the domain defines it (a "/..." message or a slot's value never lands
+    there in plain text).
     """
+
+    # Rasa's own code (create_all, queries, retrieve) goes through self.Base and self.SQLEvent.
+    Base = _EventBase
+    SQLEvent = EncryptedSQLEvent
 
     def __init__(self, dialect: Text = "sqlite", host: Optional[Text] = None,
                  port: Any = None, db: Text = "var/tracker.db",
@@ -142,8 +175,8 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
             await self.stream_events(tracker)
             appended, last_id = self._append_new_events(tracker, expected_last_id=known[0], stored=known[1])
         if not appended:
-            await super().save(tracker)
-            last_id = self._last_event_id(tracker.sender_id)
+            await self.stream_events(tracker)
+            last_id = self._save_additional_events(tracker)
         self._remember(self._saved, tracker.sender_id, (last_id, len(tracker.events), tracker))
 
     def _append_new_events(self, tracker: DialogueStateTracker, expected_last_id: Optional[int],
@@ -155,24 +188,47 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
             current = session.execute(self._last_event_id_query(tracker.sender_id)).scalar()
             if current != expected_last_id:
                 return False, None
-            rows = [self._row(tracker.sender_id, event)
-                    for event in itertools.islice(tracker.events, stored, None)]
-            if not rows:
+            if not self._insert(session, tracker.sender_id, itertools.islice(tracker.events, stored, None)):
                 return True, current
-            # One executemany through SQLAlchemy Core: the ORM inserted row by row to learn
-            # each id, and only the last one is needed.
-            session.execute(self.SQLEvent.__table__.insert(), rows)
             last_id = session.execute(self._last_event_id_query(tracker.sender_id)).scalar()
             session.commit()
             return True, last_id
 
-    @staticmethod
-    def _row(sender_id: Text, event: Event) -> Dict[Text, Any]:
-        """One event as Rasa's SQLTrackerStore.save stores it."""
+    def _save_additional_events(self, tracker: DialogueStateTracker) -> Optional[int]:
+        """Rasa's SQLTrackerStore.save (the events after those stored since the last session start),
+        writing rows through _row; returns the conversation's last event id."""
+        with self.session_scope() as session:
+            self._insert(session, tracker.sender_id, self._additional_events(session, tracker))
+            last_id = session.execute(self._last_event_id_query(tracker.sender_id)).scalar()
+            session.commit()
+            return last_id
+
+    def _insert(self, session: Any, sender_id: Text, events: Iterable[Event]) -> bool:
+        rows = [self._row(sender_id, event) for event in events]
+        if rows:
+            # One executemany through SQLAlchemy Core: the ORM inserted row by row to learn
+            # each id, and only the last one is needed.
+            session.execute(self.SQLEvent.__table__.insert(), rows)
+        return bool(rows)
+
+    def _known_names(self) -> FrozenSet[Text]:
+        domain = self.domain
+        cached = getattr(self, "_names_cache", None)
+        if cached is None or cached[0] is not domain:
+            cached = self._names_cache = (domain, domain_names(domain))
+        return cached[1]
+
+    def _row(self, sender_id: Text, event: Event) -> Dict[Text, Any]:
+        """One event as Rasa's SQLTrackerStore.save stores it, except that the JSON is encrypted
+        (by the column type) and a name the domain does not define is left out."""
         data = event.as_dict()
+        names = self._known_names()
+        intent = (data.get("parse_data") or {}).get("intent", {}) or {}
+        intent_name, action_name = intent.get(INTENT_NAME_KEY), data.get("name")
         return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
-                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                "action_name": data.get("name"), "data": json.dumps(data)}
+                "intent_name": intent_name if isinstance(intent_name, str) and intent_name in names else None,
+                "action_name": action_name if isinstance(action_name, str) and action_name in names else None,
+                "data": json.dumps(data)}
 
     def _remember(self, cache: OrderedDict, sender_id: Text, entry: Tuple) -> None:
         with self._saved_lock:
@@ -186,4 +242,5 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # purged and erased transcripts leave no readable pages
     cursor.close()

@@ -52,6 +52,9 @@ def isolated_intake_database(request, tmp_path_factory, monkeypatch):
     monkeypatch.setenv("INTAKE_DATABASE_URL", f"sqlite:///{folder / 'intake.db'}")
     monkeypatch.setenv("INTAKE_VAR_DIR", str(folder / "var"))
     monkeypatch.setenv("INTAKE_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    # The purge and erasure also reach the tracker store: never the developer's var/tracker.db.
+    monkeypatch.setenv("TRACKER_STORE_DIALECT", "sqlite")
+    monkeypatch.setenv("TRACKER_STORE_DB", str(folder / "tracker.db"))
     for name in ("STAFF_WEBHOOK_URL", "STAFF_WEBHOOK_SECRET", "STAFF_EMAIL_TO", "SMTP_HOST"):
         monkeypatch.delenv(name, raising=False)
     yield

@@ -145,6 +145,13 @@ def test_the_action_server_has_what_it_needs_to_queue_and_mail_staff_notificatio
     assert {"INTAKE_DATABASE_URL", "INTAKE_ENCRYPTION_KEY"} <= set(container_env(resource("Deployment", "clinic-rasa")))
 
 
+def test_the_retention_purge_reaches_the_transcripts_as_well_as_the_intakes():
+    purge = container_env(resource("CronJob", "clinic-purge"))
+    tracker = {name for name in endpoint_variables() if name.startswith("TRACKER_STORE_")}
+    assert tracker and tracker <= set(purge)
+    assert {"INTAKE_DATABASE_URL", "INTAKE_ENCRYPTION_KEY"} <= set(purge)
+
+
 def test_the_intake_database_is_created_and_the_tracker_database_matches_the_config():
     postgres = container_env(resource("StatefulSet", "clinic-postgresql"))
     rasa = container_env(resource("Deployment", "clinic-rasa"))
