@@ -22,7 +22,7 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, select, text, update
 
-from actions import handoff, intake_flow, retention, staff, transcripts
+from actions import handoff, retention, staff, transcripts
 from actions import intake_store as store
 from actions.intake_store import AuditEvent, Intake, IntakeEncryptionError
 from actions.outbox import OutboxMessage
@@ -238,7 +238,7 @@ def intake_for(conversation_id, name, email, crisis=False):
     store.start_or_resume_intake(conversation_id)
     for field, value in answers.items():
         store.save_answer(conversation_id, field, value)
-    intake_id = handoff.submit_intake(conversation_id, intake_flow.scores(answers, PROFILE, crisis), PROFILE).id
+    intake_id = handoff.submit_intake(conversation_id, PROFILE, crisis).id
     handoff.queue_crisis_alert(conversation_id, "self_harm", "said I want to kill myself")
     return intake_id
 
