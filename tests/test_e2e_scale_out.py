@@ -258,39 +258,53 @@ def client_address(number):
     return f"127.0.0.{10 + number}"  # each visitor its own address: the sticky hash spreads them
 
 
-async def visit(proxy, address, session_id, messages, origin=None, done=None):
+async def visit(proxy, address, session_id, messages, origin=None, done=None, refusals=None):
     """One visitor's chat over socket.io through nginx: all messages sent with no gap, then the
-    connection kept until `done(answers)` (checked in a thread); returns the bot's answers."""
+    connection kept until `await done(answers)` is true; returns the bot's answers."""
     import aiohttp
     import socketio
 
+    refusals = [] if refusals is None else refusals
     connector = aiohttp.TCPConnector(local_addr=(address, 0), ssl=False)
     async with aiohttp.ClientSession(connector=connector) as session:
         client = socketio.AsyncClient(http_session=session, ssl_verify=False, reconnection=False)
         answers, confirmed = [], asyncio.Event()
         client.on("session_confirm", lambda *_: confirmed.set())
+        client.on("connect_error", lambda data=None: refusals.append(data))
         client.on("bot_uttered", lambda data: answers.append((data or {}).get("text") or ""))
         # Long-polling only: this venv's engine.io client needs a newer aiohttp for WebSockets. Polling
         # is the harder case for nginx anyway (every request must reach the same server);
         # test_nginx_passes_websocket_upgrades covers the WebSocket handshake.
         await client.connect(proxy.url, headers={"Origin": origin} if origin else {}, transports=["polling"],
-                             socketio_path="/socket.io", wait_timeout=20)
+                             socketio_path="/socket.io", wait_timeout=3 if origin else 20)
         try:
             await client.emit("session_request", {"session_id": session_id})
             await asyncio.wait_for(confirmed.wait(), 20)
             for message in messages:
                 await client.emit("user_uttered", {"message": message, "session_id": session_id})
             deadline = time.monotonic() + 60
-            while done and not await asyncio.to_thread(done, answers) and time.monotonic() < deadline:
+            while done and not await done(answers) and time.monotonic() < deadline:
                 await asyncio.sleep(0.2)
         finally:
-            await client.disconnect()
+            # Without waiting for the pending long poll to end (up to the ping interval).
+            await client.eio.disconnect(abort=True)
         return answers
 
 
 def finished(server, sender, count):
-    texts, events = user_texts(server, sender)
-    return len(texts) >= count and events[-1]["event"] == "action_listen"
+    """An async check: the conversation has `count` messages, all answered, and the visitor has
+    received at least one answer each."""
+    async def check(answers):
+        if len(answers) < count:
+            return False
+        import aiohttp
+
+        async with aiohttp.ClientSession() as session, session.get(
+                f"{server.url}/conversations/{sender}/tracker", params={"token": server.token}) as response:
+            events = (await response.json())["events"]
+        return (sum(event["event"] == "user" for event in events) >= count
+                and events[-1].get("name") == "action_listen")
+    return check
 
 
 def test_through_nginx_every_visitors_burst_is_answered_in_the_order_sent(servers, proxy):
@@ -300,7 +314,7 @@ def test_through_nginx_every_visitors_burst_is_answered_in_the_order_sent(server
     async def all_visitors():
         return await asyncio.gather(*(
             visit(proxy, client_address(number), senders[number], bursts[number],
-                  done=lambda _, sender=senders[number]: finished(servers[0], sender, VISITOR_BURST))
+                  done=finished(servers[0], senders[number], VISITOR_BURST))
             for number in range(VISITORS)))
 
     answers = asyncio.run(all_visitors())
@@ -318,8 +332,11 @@ def test_through_nginx_every_visitors_burst_is_answered_in_the_order_sent(server
 def test_nginx_refuses_a_chat_from_a_foreign_origin(proxy):
     import socketio
 
+    refusals = []
     with pytest.raises(socketio.exceptions.ConnectionError):
-        asyncio.run(visit(proxy, "127.0.0.2", f"foreign{uuid.uuid4().hex[:8]}", [], origin="https://evil.example"))
+        asyncio.run(visit(proxy, "127.0.0.2", f"foreign{uuid.uuid4().hex[:8]}", [], origin="https://evil.example",
+                          refusals=refusals))
+    assert refusals  # the server said no (not merely a slow connection)
 
 
 def test_nginx_passes_websocket_upgrades(proxy):
@@ -387,6 +404,10 @@ def test_nginx_serves_acme_challenges_on_port_80_and_redirects_the_rest(proxy):
 
 # --- A server dies mid-message (runs last: it kills server A) -----------------------------------
 
+async def at_least_one(answers):
+    return len(answers) >= 1
+
+
 def test_a_server_killed_mid_message_the_conversation_goes_on_at_once_on_the_other(
         servers, proxy, redis_lock_prefix):
     alive, doomed = servers[1], servers[0]
@@ -425,5 +446,5 @@ def test_a_server_killed_mid_message_the_conversation_goes_on_at_once_on_the_oth
     moved = next(client for client, upstream in proxy.upstream_by_client().items()
                  if upstream == f"127.0.0.1:{doomed.rasa_port}")
     answers = asyncio.run(visit(proxy, moved, f"moved{uuid.uuid4().hex[:8]}", ["what are your hours"],
-                                done=lambda answers: len(answers) >= 1))
+                                done=at_least_one))
     assert answers and answers[0] and BUSY_REPLY not in answers
