@@ -20,7 +20,8 @@ ticket is a short lease (LOCK_LEASE_SECONDS, default 5) that a thread of the liv
 every third of the lease, for waiting and for held tickets alike. A dead (or frozen) server stops
 renewing, so its ticket lapses within one lease and the next message goes ahead. A held ticket is
 renewed for at most Rasa's lock lifetime (TICKET_LOCK_LIFETIME, default 60 s), so a hung holder
-cannot block a conversation for ever.
+cannot block a conversation for ever. Expiry times are kept on Redis's clock, so servers whose
+clocks disagree by seconds still agree on which tickets are alive.
 
 Waiting. A message waits for the messages of its conversation ahead of it for up to
 LOCK_WAIT_SECONDS (default 30), polling every 50 ms (Rasa polls once a second). If it still has
@@ -85,11 +86,19 @@ def wait_seconds() -> float:
 class LockWaitTimeout(LockError):
     """A message did not get its turn within LOCK_WAIT_SECONDS (or lost its place)."""
 
+# Ticket expiry times are Redis's own clock (milliseconds), never a server's: with leases of a few
+# seconds, two servers' clocks a second or two apart would otherwise let one of them drop a live
+# ticket as expired, or keep a dead one.
+_NOW_MS = """
+local clock = redis.call('TIME')
+local now = clock[1] * 1000 + math.floor(clock[2] / 1000)
+"""
+
 # Take the next number, queue it with its expiry time, and keep both keys alive: in one step,
 # so no other server can see the number before it is queued.
-_ISSUE_TICKET = """
+_ISSUE_TICKET = _NOW_MS + """
 local number = redis.call('INCR', KEYS[1])
-redis.call('ZADD', KEYS[2], ARGV[1], number)
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[1]), number)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return number
@@ -97,12 +106,20 @@ return number
 
 # Extend one's own ticket (and both keys) only while it is still queued: a lapsed ticket is
 # never brought back, since a later message may already be running in its place.
-_RENEW_TICKET = """
+_RENEW_TICKET = _NOW_MS + """
 if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[2], 'XX', ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], 'XX', now + tonumber(ARGV[1]), ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return 1
+"""
+
+# Drop the lapsed tickets and return Redis's time followed by the live ones (number, expiry).
+_LIVE_TICKETS = _NOW_MS + """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
+local result = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+table.insert(result, 1, tostring(now))
+return result
 """
 
 
@@ -129,6 +146,7 @@ class AtomicRedisLockStore(LockStore):
         self.key_prefix = f"{prefix}:ticketlock:" if prefix else "ticketlock:"
         self._issue_ticket_script = self.red.register_script(_ISSUE_TICKET)
         self._renew_ticket_script = self.red.register_script(_RENEW_TICKET)
+        self._live_tickets_script = self.red.register_script(_LIVE_TICKETS)
         self.lease = lease_seconds()
         self.wait_limit = wait_seconds()
         # (conversation, ticket) -> the monotonic time after which it is no longer renewed
@@ -144,12 +162,11 @@ class AtomicRedisLockStore(LockStore):
         return f"{self.key_prefix}{conversation_id}:tickets"
 
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        expires = time.time() + lock_lifetime
         ttl_ms = int((lock_lifetime + KEY_TTL_MARGIN_SECONDS) * 1000)
         try:
             return int(self._issue_ticket_script(
                 keys=[self._counter_key(conversation_id), self._queue_key(conversation_id)],
-                args=[repr(expires), ttl_ms]))
+                args=[int(lock_lifetime * 1000), ttl_ms]))
         except Exception as error:  # Rasa answers LockError with its usual failure reply
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
@@ -173,8 +190,7 @@ class AtomicRedisLockStore(LockStore):
         deadline = time.monotonic() + self.wait_limit
         while True:
             try:
-                self.update_lock(conversation_id)
-                lock = self.get_lock(conversation_id)
+                lock = self.get_lock(conversation_id)  # lapsed tickets dropped
             except Exception as error:  # Redis unreachable: answered like a timeout
                 raise LockError(f"Lock store unreachable: {error}") from error
             numbers = [queued.number for queued in (lock.tickets if lock else [])]
@@ -212,21 +228,23 @@ class AtomicRedisLockStore(LockStore):
             try:
                 self._renew_ticket_script(
                     keys=[self._counter_key(conversation_id), self._queue_key(conversation_id)],
-                    args=[repr(time.time() + self.lease), ticket, ttl_ms])
+                    args=[int(self.lease * 1000), ticket, ttl_ms])
             except Exception as error:  # noqa: BLE001 - retried at the next round
                 logger.warning("Could not renew a conversation lock lease (%s).", type(error).__name__)
 
     def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
-        entries = self.red.zrange(self._queue_key(conversation_id), 0, -1, withscores=True)
-        tickets = sorted((Ticket(int(member), float(expires)) for member, expires in entries),
-                         key=lambda ticket: ticket.number)
-        lock = TicketLock(conversation_id, deque(tickets))
-        lock.remove_expired_tickets()
-        return lock if lock.tickets else None
+        """The live tickets, lowest number first (lapsed ones are dropped from Redis on the way).
+        Expiry times are translated to this server's clock for Rasa's TicketLock."""
+        reply = self._live_tickets_script(keys=[self._queue_key(conversation_id)])
+        redis_now_ms, entries = float(reply[0]), reply[1:]
+        offset = time.time() - redis_now_ms / 1000
+        tickets = sorted((Ticket(int(entries[index]), float(entries[index + 1]) / 1000 + offset)
+                          for index in range(0, len(entries), 2)), key=lambda ticket: ticket.number)
+        return TicketLock(conversation_id, deque(tickets)) if tickets else None
 
     def update_lock(self, conversation_id: Text) -> None:
-        """Drop expired tickets (their holders crashed or overran the lock lifetime)."""
-        self.red.zremrangebyscore(self._queue_key(conversation_id), "-inf", f"({time.time()!r}")
+        """Drop expired tickets (their holders crashed, froze or overran the lock lifetime)."""
+        self._live_tickets_script(keys=[self._queue_key(conversation_id)])
 
     def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
         self.red.zrem(self._queue_key(conversation_id), ticket_number)

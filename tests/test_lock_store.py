@@ -197,8 +197,9 @@ def leased_server(prefix, monkeypatch, lease="1", wait="30"):
     return server(prefix)
 
 
+@pytest.mark.parametrize("clock_ahead", [0, 30])  # the waiting server's clock 30 s fast: Redis's clock decides
 def test_a_live_holder_keeps_the_lock_past_its_lease_and_a_killed_one_loses_it_within_a_lease(
-        prefix, monkeypatch):
+        prefix, monkeypatch, clock_ahead):
     import signal
     import subprocess
     import sys
@@ -208,6 +209,8 @@ def test_a_live_holder_keeps_the_lock_past_its_lease_and_a_killed_one_loses_it_w
                               stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
     try:
         assert holder.stdout.readline().strip() == "held"
+        real_time = time.time
+        monkeypatch.setattr(time, "time", lambda: real_time() + clock_ahead)
         other = leased_server(prefix, monkeypatch)
         entered = {}
 
