@@ -11,11 +11,11 @@ RASA := $(VENV)/bin/rasa
 MODEL := models/clinic.tar.gz
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install train run test lint validate unit e2e stories nlu-eval browser bench webchat chromium lock clean \
-	deploy-check install-walk
+.PHONY: help install train run test lint validate unit e2e stories nlu-eval browser bench webchat chromium nginx lock \
+	clean deploy-check install-walk
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://' | \
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://' | \
 		awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed ## Create .venv with Python 3.10 and install pinned packages
@@ -71,7 +71,7 @@ nlu-eval: train ## NLU evaluation on the held-out set; fails below the macro-F1 
 	$(PY) scripts/check_nlu_report.py results/nlu/intent_report.json --min-macro-f1 0.95
 	$(PY) scripts/guard_report.py
 
-e2e: train ## End-to-end tests against the real servers on spare ports
+e2e: train nginx ## End-to-end tests against the real servers on spare ports (one set behind nginx)
 	$(PY) -m pytest -q -m e2e $(or $(TESTS),tests)
 
 bench: train ## Benchmarks: NLU quality, training, load vs a stock `rasa init` bot; writes bench/results.json
@@ -84,6 +84,10 @@ webchat: web/vendor/rasa-webchat.version ## Copy the chat widget from npm into w
 
 chromium: ## Debian's chromium for the browser tests (installed with apt when missing)
 	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+# The scale-out tests run the shipped deploy/nginx config in front of two Rasa servers.
+nginx: ## Debian's nginx for the scale-out tests (installed with apt when missing)
+	@test -x /usr/sbin/nginx || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx; }
 
 browser: train webchat chromium ## Browser tests: the chat page in Debian's chromium (Playwright)
 	$(PY) -m pytest -q -m browser tests

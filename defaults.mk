@@ -56,3 +56,7 @@ SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 TF_CPP_MIN_LOG_LEVEL ?= 2
 # Keep the terminal readable: TensorFlow and Rasa's dependencies print many deprecation notices.
 PYTHONWARNINGS ?= ignore::DeprecationWarning
+# Conversation lock (components/lock_store.py, redis only): a ticket's lease, renewed while its
+# server lives (a dead server's place lapses within it); how long a message waits for its turn.
+LOCK_LEASE_SECONDS ?= 5
+LOCK_WAIT_SECONDS ?= 30

@@ -5,11 +5,13 @@ encoded with orjson and carrying the current turn), dialogue_state_cache.py (dia
 tracker copies not rebuilt from every event), fair_queue.py (messages answered in arrival
 order, a few at a time) and direct_graph_runner.py (the prediction graph run without dask's
 scheduler); and action_failsafe.py (a time limit on custom actions, and an answer from the Rasa
-server itself, the crisis response included, when one fails)."""
+server itself, the crisis response included, when one fails); lock_store.py (a kind answer, never
+silence, when a message cannot get its conversation's lock)."""
 
-from components import action_failsafe, dialogue_state_cache, direct_graph_runner, fair_queue, rasa_speedups
+from components import action_failsafe, dialogue_state_cache, direct_graph_runner, fair_queue, lock_store, rasa_speedups
 
 action_failsafe.apply()
+lock_store.apply()
 
 rasa_speedups.apply()
 dialogue_state_cache.apply()

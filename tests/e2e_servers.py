@@ -1,8 +1,10 @@
-"""Starts the real assistant (scripts/run_all.py) on spare loopback ports for end-to-end tests."""
+"""Starts the real assistant (scripts/run_all.py) on spare loopback ports for end-to-end tests, and
+the shipped nginx configuration (deploy/nginx) in front of one or more of them."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -85,3 +87,135 @@ class Assistant:
             self.process.send_signal(signal.SIGTERM)
             return self.process.wait(timeout=30)
         return self.process.returncode if self.process else 0
+
+    def children(self) -> Dict[str, int]:
+        """The process ids of the servers run_all.py started: actions, rasa, outbox."""
+        names = {"rasa_sdk": "actions", "serve_rasa.py": "rasa", "outbox_worker": "outbox"}
+        found = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if self.process and parent == self.process.pid:
+                found.update({name: int(entry) for marker, name in names.items() if marker in cmdline})
+        return found
+
+    def kill_hard(self) -> None:
+        """The whole assistant dies at once (SIGKILL), as when its machine fails: nothing restarts it."""
+        children = self.children()
+        if self.process:
+            self.process.kill()
+            self.process.wait()
+        for pid in children.values():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+NGINX = "/usr/sbin/nginx"
+NGINX_SITE = ROOT / "deploy" / "nginx" / "clinic-assistant.conf"
+
+
+def render_nginx_site(upstreams: List[str], https_port: int, http_port: int, certificate: Path,
+                      key: Path, acme_root: Path, access_log: Path) -> str:
+    """The shipped site configuration with this machine's ports, a test certificate and test
+    paths; everything else (limits, headers, locations, the sticky hash) exactly as shipped.
+    Fails when the file no longer has the line a replacement expects."""
+    text = NGINX_SITE.read_text()
+    server_line = re.compile(r"^(\s*)server 127\.0\.0\.1:5005( [^;]*)?;$", re.MULTILINE)
+    match = server_line.search(text)
+    assert match, "deploy/nginx: no 'server 127.0.0.1:5005 ...;' line in the upstream"
+    text = server_line.sub("\n".join(f"{match.group(1)}server {upstream}{match.group(2) or ''};"
+                                      for upstream in upstreams), text, count=1)
+    for old, new in [
+        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
+        ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+        ("/etc/letsencrypt/live/chat.example-clinic.com/fullchain.pem", str(certificate)),
+        ("/etc/letsencrypt/live/chat.example-clinic.com/privkey.pem", str(key)),
+        ("root /var/www/acme;", f"root {acme_root};"),
+        ("access_log off;", f"access_log {access_log} upstreams;"),
+    ]:
+        assert text.count(old) == 1, f"deploy/nginx: expected {old!r} once"
+        text = text.replace(old, new)
+    return text
+
+
+class Nginx:
+    """Debian's nginx (`make nginx`) running the shipped site configuration on spare ports."""
+
+    def __init__(self, workdir: Path, upstreams: List[str]):
+        self.workdir = workdir
+        self.https_port, self.http_port = free_port(), free_port()
+        self.acme_root = workdir / "acme"
+        self.access_log = workdir / "access.log"
+        self.process: Optional[subprocess.Popen] = None
+        for folder in ("tmp", "acme/.well-known/acme-challenge", "logs"):
+            (workdir / folder).mkdir(parents=True, exist_ok=True)
+        certificate, key = workdir / "cert.pem", workdir / "key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=chat.example-clinic.com", "-keyout", str(key), "-out", str(certificate)],
+                       check=True, capture_output=True)
+        (workdir / "site.conf").write_text(render_nginx_site(
+            upstreams, self.https_port, self.http_port, certificate, key, self.acme_root, self.access_log))
+        temp = workdir / "tmp"
+        # Workers read the test's private folders: as root they stay root (test machines only).
+        user = "user root;" if os.geteuid() == 0 else ""
+        (workdir / "nginx.conf").write_text(f"""{user}
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    log_format upstreams '$remote_addr $upstream_addr $status';
+    include {workdir}/site.conf;
+}}
+""")
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.https_port}"
+
+    def start(self) -> "Nginx":
+        if not os.access(NGINX, os.X_OK):
+            raise RuntimeError(f"{NGINX} is missing: `make nginx` installs it")
+        command = [NGINX, "-p", str(self.workdir), "-c", str(self.workdir / "nginx.conf")]
+        checked = subprocess.run(command + ["-t"], capture_output=True, text=True)
+        if checked.returncode != 0:
+            raise RuntimeError(f"nginx refused the configuration:\n{checked.stderr}")
+        self.process = subprocess.Popen(command + ["-g", "daemon off;"])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.https_port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError("nginx did not start listening")
+
+    def upstream_by_client(self) -> Dict[str, str]:
+        """Which server (host:port) each client address was sent to, from the access log."""
+        chosen = {}
+        for line in self.access_log.read_text().splitlines():
+            client, upstream, _status = line.split(" ", 2)
+            if upstream != "-":
+                chosen[client] = upstream.split(",")[-1].strip()
+        return chosen
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()

@@ -174,3 +174,122 @@ def test_several_sanic_workers_with_in_memory_locks_refuse_to_start(monkeypatch)
 def test_an_unknown_lock_store_type_is_named_in_the_error(monkeypatch):
     with pytest.raises(ValueError, match="in_memory or redis, not 'memcached'"):
         endpoints(monkeypatch, LOCK_STORE_TYPE="memcached")
+
+
+# --- Leases: a dead server's place in the queue lapses within seconds ----------------------------
+
+HOLDER = """
+import asyncio, sys
+from components.lock_store import AtomicRedisLockStore
+
+async def hold():
+    store = AtomicRedisLockStore(host="127.0.0.1", port=6379, db=1, key_prefix=sys.argv[1])
+    async with store.lock(sys.argv[2]):
+        print("held", flush=True)
+        await asyncio.sleep(600)
+
+asyncio.run(hold())
+"""
+
+
+def leased_server(prefix, monkeypatch, lease="1", wait="30"):
+    monkeypatch.setenv("LOCK_LEASE_SECONDS", lease)
+    monkeypatch.setenv("LOCK_WAIT_SECONDS", wait)
+    return server(prefix)
+
+
+@pytest.mark.parametrize("clock_ahead", [0, 30])  # the waiting server's clock 30 s fast: Redis's clock decides
+def test_a_live_holder_keeps_the_lock_past_its_lease_and_a_killed_one_loses_it_within_a_lease(
+        prefix, monkeypatch, clock_ahead):
+    import signal
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("LOCK_LEASE_SECONDS", "1")
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, prefix, "c5"], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        real_time = time.time
+        monkeypatch.setattr(time, "time", lambda: real_time() + clock_ahead)
+        other = leased_server(prefix, monkeypatch)
+        entered = {}
+
+        async def next_message():
+            async with other.lock("c5"):
+                entered["at"] = time.monotonic()
+
+        waiter = threading.Thread(target=lambda: asyncio.run(next_message()))
+        waiter.start()
+        waiter.join(3.5)  # more than three leases: the live holder renewed its ticket throughout
+        assert "at" not in entered
+        killed_at = time.monotonic()
+        holder.send_signal(signal.SIGKILL)
+        waiter.join(10)
+        assert "at" in entered
+        assert entered["at"] - killed_at < 2.2  # at most one lease (1 s) plus renewal and polling slack
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_holder_busy_longer_than_the_lease_is_never_overtaken(prefix, monkeypatch):
+    stores = [leased_server(prefix, monkeypatch) for _ in range(2)]
+    log, most_inside, errors = run_burst(stores, "c6", messages_per_store=2, hold_seconds=1.5)
+    assert (len(log), most_inside, errors) == (4, 1, [])
+
+
+def test_a_message_waits_only_up_to_the_bound_and_then_fails_with_a_lock_error(prefix, monkeypatch):
+    from components.lock_store import LockWaitTimeout
+
+    store = leased_server(prefix, monkeypatch, wait="1")
+
+    async def hold_and_wait():
+        async def hold():
+            async with store.lock("c7"):
+                await asyncio.sleep(2.5)
+
+        async def wait():
+            await asyncio.sleep(0.1)
+            started = time.monotonic()
+            with pytest.raises(LockWaitTimeout):
+                async with store.lock("c7"):
+                    pass
+            return time.monotonic() - started
+
+        return (await asyncio.gather(hold(), wait()))[1]
+
+    assert 0.9 < asyncio.run(hold_and_wait()) < 2
+
+
+class _Agent:
+    """Just enough of Rasa's Agent for its handle_message: ready, with a lock that cannot be had."""
+
+    def __init__(self):
+        class Locked:
+            def lock(self, conversation_id):
+                raise LockError("Could not acquire lock")
+
+        self.lock_store, self.processor = Locked(), None
+
+    def is_ready(self):
+        return True
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("what are your hours", "Could you send it again?"),
+    ("I want to kill myself tonight", "988"),
+])
+def test_a_message_that_cannot_get_its_lock_is_answered_never_silent(text, expected):
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from components import lock_store
+
+    lock_store.apply()
+    channel = CollectingOutputChannel()
+    asyncio.run(Agent.handle_message(_Agent(), UserMessage(text, channel, "s1")))
+    answer = "\n\n".join(message["text"] for message in channel.messages)
+    assert expected in answer
+    if text.startswith("I want"):
+        assert "Are you safe right now?" in answer  # the crisis response itself, not a resend request
