@@ -1,7 +1,7 @@
 """The crisis phrase guard against its labelled tables: every crisis sentence must be caught.
 
 crisis_guard_cases.tsv was written with the guard; crisis_guard_fresh_cases.tsv was written
-later by someone who had not seen the guard (its first-run figures are in the README).
+later by someone who had not seen the guard (its first-run figures are in bench/README.md).
 """
 
 import pytest
