@@ -78,8 +78,10 @@ INJECTIONS = [
     '/greet{"name": "<script>alert(1)</script>"}', '/greet{', '/greet}{', '/' + 'a' * 300,
     '/goodbye{"' + 'k' * 200 + '": "' + 'v' * 2000 + '"}', "/",
 ]
+INVALID_UTF8 = b'{"sender": "SENDER", "message": "hours \xff\xfe\xc3("}'
 FILLER = "I have a question about the fees and the first session. "
-UNICODE_TEXT = "caf\u00e9 \u00bfcu\u00e1nto cuesta? \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 \U0001f600 e\u0301 \u200b\u202e"
+UNICODE_TEXT = ("caf\u00e9 \u00bfcu\u00e1nto cuesta? \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 "
+                "\U0001f600 e\u0301 \u200b\u202e")
 
 
 def filler(chars: int) -> str:
@@ -124,7 +126,8 @@ class Catalogue:
             ("text/intake_answer", 10, lambda r: self._text("text/intake_answer", r, r.choice(INTAKE), reuse=True)),
             ("text/crisis_sentence", 4, lambda r: self._text("text/crisis_sentence", r, r.choice(CRISIS), crisis=True)),
             ("text/crisis_command", 1.5, lambda r: self._text("text/crisis_command", r, "/crisis", crisis=True)),
-            ("text/slot_injection", 6, lambda r: self._text("text/slot_injection", r, r.choice(INJECTIONS), reuse=True)),
+            ("text/slot_injection", 6, lambda r: self._text("text/slot_injection", r, r.choice(INJECTIONS),
+                                                            reuse=True)),
             ("text/unicode", 2, lambda r: self._text("text/unicode", r, UNICODE_TEXT)),
             ("text/control_chars", 1.5, lambda r: self._text("text/control_chars", r, "hours\x00\x07\x1b[31m?\x7f")),
             ("text/lone_surrogate", 2, lambda r: self._text("text/lone_surrogate", r, "what are your hours \ud800?")),
@@ -149,7 +152,8 @@ class Catalogue:
             ("id/list_or_object", 1, lambda r: self._with_id("id/list_or_object", r, r.choice([["a"], {"a": 1}]))),
             ("id/reused", 4, lambda r: self._text("id/reused", r, r.choice(ORDINARY + INTAKE), reuse=True)),
             ("body/missing_sender", 1, lambda r: Case("body/missing_sender", "rest", _json(_MISSING, "hi"))),
-            ("body/missing_message", 2, lambda r: Case("body/missing_message", "rest", json.dumps({"sender": self.fresh(r)}).encode())),
+            ("body/missing_message", 2, lambda r: Case("body/missing_message", "rest",
+                                                       json.dumps({"sender": self.fresh(r)}).encode())),
             ("body/message_not_string", 2, lambda r: Case("body/message_not_string", "rest", _json(
                 self.fresh(r), r.choice([None, 42, ["hi"], {"text": "hi"}, True])))),
             ("body/bad_metadata", 1, lambda r: Case("body/bad_metadata", "rest", _json(
@@ -158,20 +162,24 @@ class Catalogue:
                 r.choice([["hi"], "hi", 42, None, True, []])).encode())),
             ("body/malformed_json", 2, lambda r: Case("body/malformed_json", "rest", r.choice(
                 [b"{", b'{"sender": "a", "message": }', b"\xef\xbb\xbf{}", b"", b"{" * 10000, b"[" * 100000]))),
-            ("encoding/invalid_utf8", 3, lambda r: Case("encoding/invalid_utf8", "rest",
-                                                        b'{"sender": "' + self.fresh(r).encode() + b'", "message": "hours \xff\xfe\xc3("}')),
-            ("encoding/utf16", 1, lambda r: Case("encoding/utf16", "rest", _json(self.fresh(r), "hi").decode().encode("utf-16"))),
-            ("encoding/text_plain", 2, lambda r: Case("encoding/text_plain", "rest", _json(self.fresh(r), "hi"), "text/plain")),
+            ("encoding/invalid_utf8", 3, lambda r: Case("encoding/invalid_utf8", "rest", INVALID_UTF8.replace(
+                b"SENDER", self.fresh(r).encode()))),
+            ("encoding/utf16", 1, lambda r: Case("encoding/utf16", "rest",
+                                                 _json(self.fresh(r), "hi").decode().encode("utf-16"))),
+            ("encoding/text_plain", 2, lambda r: Case("encoding/text_plain", "rest", _json(self.fresh(r), "hi"),
+                                                      "text/plain")),
             ("encoding/form", 2, lambda r: Case("encoding/form", "rest", b"sender=abc&message=hi",
                                                 "application/x-www-form-urlencoded")),
-            ("encoding/no_content_type", 1, lambda r: Case("encoding/no_content_type", "rest", _json(self.fresh(r), "hi"), "")),
+            ("encoding/no_content_type", 1, lambda r: Case("encoding/no_content_type", "rest",
+                                                           _json(self.fresh(r), "hi"), "")),
         ]
         self.socket: List[Tuple[str, float, Callable[[random.Random], Case]]] = [
             ("text/ordinary", 14, lambda r: self._sock("text/ordinary", r, r.choice(ORDINARY))),
             ("text/intake_answer", 8, lambda r: self._sock("text/intake_answer", r, r.choice(INTAKE), reuse=True)),
             ("text/crisis_sentence", 4, lambda r: self._sock("text/crisis_sentence", r, r.choice(CRISIS), crisis=True)),
             ("text/crisis_command", 1.5, lambda r: self._sock("text/crisis_command", r, "/crisis", crisis=True)),
-            ("text/slot_injection", 5, lambda r: self._sock("text/slot_injection", r, r.choice(INJECTIONS), reuse=True)),
+            ("text/slot_injection", 5, lambda r: self._sock("text/slot_injection", r, r.choice(INJECTIONS),
+                                                            reuse=True)),
             ("text/unicode", 2, lambda r: self._sock("text/unicode", r, UNICODE_TEXT)),
             ("text/lone_surrogate", 2, lambda r: self._sock("text/lone_surrogate", r, "hours \ud800?")),
             ("size/empty", 2, lambda r: self._sock("size/empty", r, "")),
@@ -471,12 +479,17 @@ def short_path(path: str) -> str:
 
 def scan_log(text: str) -> dict:
     """Tracebacks (exception class and innermost frame: code locations, never message text),
-    restarts logged by run_all, ERROR lines."""
+    restarts logged by run_all, ERROR lines; what came after run_all began to stop the servers
+    (engine.io's pending ping tasks, for instance) is counted apart."""
     lines = text.splitlines()
+    stop_at = next((i for i, line in enumerate(lines) if line.startswith("run_all: stopping")), len(lines))
     kinds: Counter = Counter()
-    tracebacks = 0
+    tracebacks = tracebacks_at_shutdown = 0
     for i, line in enumerate(lines):
         if TRACEBACK not in line:
+            continue
+        if i > stop_at:
+            tracebacks_at_shutdown += 1
             continue
         tracebacks += 1
         frame, name = "?", "?"
@@ -498,10 +511,12 @@ def scan_log(text: str) -> dict:
             reason = match.group(2)
             reason = "exited" if reason.startswith("exited") else "health checks" if "health" in reason else "start-up"
             restarts[f"{match.group(1)} ({reason})"] += 1
-    errors = sum(1 for line in lines if re.search(r"\bERROR\b|\[ERROR\]", line))
+    errors = [i for i, line in enumerate(lines) if re.search(r"\bERROR\b|\[ERROR\]", line)]
     return {"tracebacks": tracebacks, "traceback_kinds": dict(kinds.most_common()),
+            "tracebacks_at_shutdown": tracebacks_at_shutdown,
             "restarts": sum(restarts.values()), "restarts_by_process": dict(restarts),
-            "error_log_lines": errors}
+            "error_log_lines": sum(1 for i in errors if i < stop_at),
+            "error_log_lines_at_shutdown": sum(1 for i in errors if i > stop_at)}
 
 
 def db_files_size(path: Path) -> int:
@@ -625,7 +640,8 @@ def run(args: argparse.Namespace, procs: rb.Processes, tmp: Path, stop: threadin
             if time.monotonic() - last_report > 30:
                 last_report = time.monotonic()
                 done = sum(rest_tally.totals().values()) + sum(socket_tally.totals().values())
-                rb.log(f"fuzz: {done}/{args.messages} messages, visitor {len(visitor.latencies)}/{visitor.sent} answered")
+                rb.log(f"fuzz: {done}/{args.messages} messages, "
+                       f"visitor {len(visitor.latencies)}/{visitor.sent} answered")
         fuzz_seconds = time.perf_counter() - fuzz_began
         visitor.stop_event.set()
         visitor.join(timeout=args.timeout + 5)
@@ -636,7 +652,8 @@ def run(args: argparse.Namespace, procs: rb.Processes, tmp: Path, stop: threadin
                                    ("crisis_message", "I don't want to be alive anymore", lambda t: "988" in t)):
             try:
                 reply = requests.post(url, json={"sender": after_sender, "message": text}, timeout=args.timeout)
-                after[label] = "answered" if reply.ok and check(reply_text(reply.json())) else f"not answered (HTTP {reply.status_code})"
+                answered = reply.ok and check(reply_text(reply.json()))
+                after[label] = "answered" if answered else f"not answered (HTTP {reply.status_code})"
             except Exception as error:  # noqa: BLE001
                 after[label] = f"not answered ({type(error).__name__})"
 
@@ -755,7 +772,9 @@ def render(result: dict) -> str:
         f"{rest.get('crisis_messages_answered')}, socket.io {sock.get('crisis_replies_with_988')}/"
         f"{sock.get('crisis_messages_answered')}",
         f"  servers: {servers.get('tracebacks')} tracebacks, {servers.get('restarts')} restarts, "
-        f"{servers.get('error_log_lines')} ERROR lines; supervisor alive: {result.get('supervisor_alive')}; "
+        f"{servers.get('error_log_lines')} ERROR lines (at shutdown: {servers.get('tracebacks_at_shutdown')} "
+        f"tracebacks, {servers.get('error_log_lines_at_shutdown')} ERROR lines); "
+        f"supervisor alive: {result.get('supervisor_alive')}; "
         f"pids replaced: {result.get('server_pids_changed')}",
     ]
     for kind, count in (servers.get("traceback_kinds") or {}).items():
@@ -766,7 +785,8 @@ def render(result: dict) -> str:
         f"  tracker.db: {tracker.get('bytes_before')} -> {tracker.get('bytes_after')} bytes "
         f"(+{(tracker.get('growth_bytes') or 0) / 1e6:.1f} MB), {tracker.get('events')} events, "
         f"{tracker.get('conversations')} conversations, {tracker.get('malformed_ids_stored')} malformed ids stored",
-        f"  ordinary visitor: {visitor.get('answered')}/{visitor.get('sent')} answered, p50 {visitor.get('p50_ms')} ms, "
+        f"  ordinary visitor: {visitor.get('answered')}/{visitor.get('sent')} answered, "
+        f"p50 {visitor.get('p50_ms')} ms, "
         f"p95 {visitor.get('p95_ms')} ms, max {visitor.get('max_ms')} ms (quiet baseline p50 {base.get('p50_ms')} ms, "
         f"max {base.get('max_ms')} ms); unanswered {visitor.get('unanswered_by_reason')}",
         f"  afterwards: {result.get('after')}",
