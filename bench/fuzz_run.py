@@ -48,6 +48,7 @@ QUICK_MESSAGES = 500
 REUSED_IDS = 12  # conversations that many fuzz messages share (REST and socket.io alike)
 SOCKET_MESSAGES_PER_CONNECTION = 20
 SOCKET_DRAIN_S = 0.25  # after the first reply, further bot messages of the same turn arrive within this
+CRISIS_DRAIN_S = 2.0
 OUTBOX_DRAIN_S = 60
 
 ORDINARY = [
@@ -84,6 +85,12 @@ UNICODE_TEXT = ("caf\u00e9 \u00bfcu\u00e1nto cuesta? \u05e9\u05dc\u05d5\u05dd \u
                 "\U0001f600 e\u0301 \u200b\u202e")
 
 
+def crisis_sentence(rng: random.Random) -> Tuple[str, str]:
+    """A crisis sentence and its label for the figures: its position in CRISIS, never its text."""
+    index = rng.randrange(len(CRISIS))
+    return CRISIS[index], f"sentence #{index}"
+
+
 def filler(chars: int) -> str:
     return (FILLER * (chars // len(FILLER) + 1))[:chars]
 
@@ -97,7 +104,7 @@ class Case:
     body: bytes = b""  # REST: the raw request body
     content_type: str = "application/json"
     socket_data: Any = None  # socket.io: the user_uttered payload
-    crisis: bool = False  # a reply must carry the crisis line (988)
+    crisis: Optional[str] = None  # a reply must carry the crisis line (988); which crisis message (no text)
     socket_session: Optional[str] = None  # socket.io: a shared conversation, joined with session_request
 
 
@@ -124,8 +131,8 @@ class Catalogue:
         self.rest: List[Tuple[str, float, Callable[[random.Random], Case]]] = [
             ("text/ordinary", 14, lambda r: self._text("text/ordinary", r, r.choice(ORDINARY))),
             ("text/intake_answer", 10, lambda r: self._text("text/intake_answer", r, r.choice(INTAKE), reuse=True)),
-            ("text/crisis_sentence", 4, lambda r: self._text("text/crisis_sentence", r, r.choice(CRISIS), crisis=True)),
-            ("text/crisis_command", 1.5, lambda r: self._text("text/crisis_command", r, "/crisis", crisis=True)),
+            ("text/crisis_sentence", 4, lambda r: self._text("text/crisis_sentence", r, *crisis_sentence(r))),
+            ("text/crisis_command", 1.5, lambda r: self._text("text/crisis_command", r, "/crisis", crisis="command")),
             ("text/slot_injection", 6, lambda r: self._text("text/slot_injection", r, r.choice(INJECTIONS),
                                                             reuse=True)),
             ("text/unicode", 2, lambda r: self._text("text/unicode", r, UNICODE_TEXT)),
@@ -176,8 +183,8 @@ class Catalogue:
         self.socket: List[Tuple[str, float, Callable[[random.Random], Case]]] = [
             ("text/ordinary", 14, lambda r: self._sock("text/ordinary", r, r.choice(ORDINARY))),
             ("text/intake_answer", 8, lambda r: self._sock("text/intake_answer", r, r.choice(INTAKE), reuse=True)),
-            ("text/crisis_sentence", 4, lambda r: self._sock("text/crisis_sentence", r, r.choice(CRISIS), crisis=True)),
-            ("text/crisis_command", 1.5, lambda r: self._sock("text/crisis_command", r, "/crisis", crisis=True)),
+            ("text/crisis_sentence", 4, lambda r: self._sock("text/crisis_sentence", r, *crisis_sentence(r))),
+            ("text/crisis_command", 1.5, lambda r: self._sock("text/crisis_command", r, "/crisis", crisis="command")),
             ("text/slot_injection", 5, lambda r: self._sock("text/slot_injection", r, r.choice(INJECTIONS),
                                                             reuse=True)),
             ("text/unicode", 2, lambda r: self._sock("text/unicode", r, UNICODE_TEXT)),
@@ -206,13 +213,14 @@ class Catalogue:
     def _sender(self, rng: random.Random, reuse: bool) -> str:
         return rng.choice(self.reused) if reuse else self.fresh(rng)
 
-    def _text(self, cls: str, rng: random.Random, text: str, reuse: bool = False, crisis: bool = False) -> Case:
+    def _text(self, cls: str, rng: random.Random, text: str, crisis: Optional[str] = None,
+              reuse: bool = False) -> Case:
         return Case(cls, "rest", _json(self._sender(rng, reuse), text), crisis=crisis)
 
     def _with_id(self, cls: str, rng: random.Random, sender: Any) -> Case:
         return Case(cls, "rest", _json(sender, rng.choice(ORDINARY)))
 
-    def _sock(self, cls: str, rng: random.Random, text: str, reuse: bool = False, crisis: bool = False,
+    def _sock(self, cls: str, rng: random.Random, text: str, crisis: Optional[str] = None, reuse: bool = False,
               **extra: Any) -> Case:
         # session_id "" means: the one the server confirmed for this connection. A shared
         # conversation is joined with session_request first, as a reloaded chat page does (the
@@ -243,6 +251,7 @@ class Tally:
     latencies: Dict[str, List[float]] = field(default_factory=lambda: defaultdict(list))
     crisis_sent: int = 0
     crisis_with_988: int = 0
+    crisis_misses: Counter = field(default_factory=Counter)
 
     def add(self, cls: str, outcome: str, seconds: Optional[float] = None) -> None:
         with self.lock:
@@ -250,10 +259,12 @@ class Tally:
             if seconds is not None:
                 self.latencies[cls].append(seconds)
 
-    def crisis(self, answered_with_988: bool) -> None:
+    def crisis(self, answered_with_988: bool, variant: str) -> None:
         with self.lock:
             self.crisis_sent += 1
             self.crisis_with_988 += int(answered_with_988)
+            if not answered_with_988:
+                self.crisis_misses[variant] += 1
 
     def totals(self) -> Counter:
         total: Counter = Counter()
@@ -268,13 +279,18 @@ class Tally:
             return {"outcomes": dict(sorted(self.totals().items())), "by_class": by_class,
                     "max_ms_by_class": dict(sorted(slowest.items())),
                     "crisis_messages_answered": self.crisis_sent,
-                    "crisis_replies_with_988": self.crisis_with_988}
+                    "crisis_replies_with_988": self.crisis_with_988,
+                    "crisis_without_988_by_message": dict(self.crisis_misses)}
 
 
 def reply_text(parts: Any) -> str:
     if not isinstance(parts, list):
         return ""
     return "\n".join(str(p.get("text") or "") for p in parts if isinstance(p, dict))
+
+
+def events_text(events: List[Any]) -> str:
+    return "\n".join(str(e.get("text") or "") for e in events if isinstance(e, dict))
 
 
 def rest_worker(url: str, catalogue: Catalogue, indices: List[int], cursor: "Cursor", tally: Tally,
@@ -313,7 +329,7 @@ def rest_worker(url: str, catalogue: Catalogue, indices: List[int], cursor: "Cur
             elif not parts:
                 outcome = "HTTP 200 empty reply"
             if case.crisis and isinstance(parts, list):
-                tally.crisis("988" in reply_text(parts))
+                tally.crisis("988" in reply_text(parts), case.crisis)
         tally.add(case.cls, outcome, elapsed)
 
 
@@ -337,11 +353,12 @@ async def socket_task(base: str, catalogue: Catalogue, indices: List[int], curso
     events: List[Any] = []
     confirmed: List[Any] = []
     sent_on_connection = 0
+    joined: Optional[str] = None  # the shared conversation this connection is in, None for its own
     disconnected = asyncio.Event()
 
     async def connect(session: Optional[str]) -> Optional[socketio.AsyncClient]:
-        nonlocal events, confirmed, sent_on_connection, disconnected
-        events, confirmed, sent_on_connection = [], [], 0
+        nonlocal events, confirmed, sent_on_connection, disconnected, joined
+        events, confirmed, sent_on_connection, joined = [], [], 0, session
         disconnected = asyncio.Event()
         new = socketio.AsyncClient(reconnection=False)
         new.on("bot_uttered", lambda data: events.append(data))
@@ -363,8 +380,10 @@ async def socket_task(base: str, catalogue: Catalogue, indices: List[int], curso
             if index is None:
                 return
             case = catalogue.case(index, indices[index], "socket")
+            # A shared conversation gets its own connection, and other messages never go through one:
+            # every connection in a shared room also receives the replies to the others' messages.
             if (client is None or disconnected.is_set() or sent_on_connection >= SOCKET_MESSAGES_PER_CONNECTION
-                    or (case.socket_session and confirmed and confirmed[0] != case.socket_session)):
+                    or case.socket_session != joined):
                 if client is not None:
                     await client.disconnect()
                 client = None
@@ -390,13 +409,16 @@ async def socket_task(base: str, catalogue: Catalogue, indices: List[int], curso
                 await asyncio.sleep(0.02)
             if events:
                 elapsed = time.perf_counter() - began
+                # The rest of this turn's bot messages; a crisis reply is waited for longer (the
+                # crisis line may come in a later message than the first).
+                pause = CRISIS_DRAIN_S if case.crisis else SOCKET_DRAIN_S
                 seen = -1
-                while len(events) != seen:  # the rest of this turn's bot messages
+                while len(events) != seen and not (case.crisis and "988" in events_text(events)):
                     seen = len(events)
-                    await asyncio.sleep(SOCKET_DRAIN_S)
+                    await asyncio.sleep(pause)
                 tally.add(case.cls, "answered", elapsed)
                 if case.crisis:
-                    tally.crisis("988" in "\n".join(str(e.get("text") or "") for e in events if isinstance(e, dict)))
+                    tally.crisis("988" in events_text(events), case.crisis)
             elif disconnected.is_set():
                 tally.add(case.cls, "disconnected_by_server")
             else:
