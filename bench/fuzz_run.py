@@ -876,7 +876,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             stop.set()
             rb.log("interrupted: stopping every server started")
         except Exception as error:  # noqa: BLE001 - reported, the servers are still stopped
-            result["error"] = rb.error_text(error)
+            # Start-up failures say why (the servers' last lines, before any fuzz text was sent);
+            # anything else only by type, since its text might quote a message.
+            result["error"] = (rb.error_text(error) if isinstance(error, (RuntimeError, TimeoutError))
+                               and "fuzz_seconds" not in result and "ready_s" not in result
+                               else type(error).__name__)
         finally:
             stop.set()
             procs.stop_all()
