@@ -11,8 +11,8 @@ RASA := $(VENV)/bin/rasa
 MODEL := models/clinic.tar.gz
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install train run test lint validate unit e2e stories nlu-eval browser bench webchat chromium nginx lock \
-	clean deploy-check install-walk
+.PHONY: help install train run test lint validate unit e2e stories nlu-eval browser bench bench-fuzz webchat \
+	chromium nginx lock clean deploy-check install-walk
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://' | \
@@ -74,8 +74,12 @@ nlu-eval: train ## NLU evaluation on the held-out set; fails below the macro-F1 
 e2e: train nginx ## End-to-end tests against the real servers on spare ports (one set behind nginx)
 	$(PY) -m pytest -q -m e2e $(or $(TESTS),tests)
 
-bench: train ## Benchmarks: NLU quality, training, load vs a stock `rasa init` bot; writes bench/results.json
+bench: train ## Benchmarks: NLU quality, training, load vs a stock `rasa init` bot, fuzz; writes bench/results.json
 	$(PY) bench/run_bench.py $(BENCH_ARGS)
+	$(PY) bench/fuzz_run.py $(FUZZ_ARGS)
+
+bench-fuzz: train ## Fuzz benchmark alone (FUZZ_ARGS=--quick for a smoke run); merges into bench/results.json
+	$(PY) bench/fuzz_run.py $(FUZZ_ARGS)
 
 web/vendor/rasa-webchat.version: scripts/fetch_webchat.sh
 	scripts/fetch_webchat.sh

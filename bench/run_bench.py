@@ -124,6 +124,9 @@ TARGETS = {
     "guard_false_alarm_rate": 0.02,
 }
 
+# Written into results.json by other scripts; kept when this one rewrites the file.
+OTHER_SECTIONS = ("fuzz", "fuzz_quick")
+
 STARTUP_TIMEOUT_S = 300
 REQUEST_TIMEOUT_S = 60
 STOP_GRACE_S = 20
@@ -1049,6 +1052,14 @@ def main() -> int:
 
     out_path = Path(args.out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    # Sections other scripts merge into the same file (bench/fuzz_run.py) survive this rewrite.
+    try:
+        previous = json.loads(out_path.read_text()) if out_path.exists() else {}
+    except ValueError:
+        previous = {}
+    for key in OTHER_SECTIONS:
+        if key in previous and key not in results:
+            results[key] = previous[key]
     out_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(render(results))
     if interrupted:
