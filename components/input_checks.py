@@ -62,6 +62,8 @@ def conversation_id_problem(value: Any) -> Optional[str]:
     if not CONVERSATION_ID.fullmatch(value):
         return ("the conversation id must be 1 to 128 characters: letters, digits "
                 "and . _ : @ + = ~ -")
+    if not value.strip("."):  # "." and ".." would be path segments of the HTTP API, not ids
+        return "the conversation id must contain a letter or digit"
     return None
 
 

@@ -27,15 +27,16 @@ def _refusal(request: Request, known_intents: Optional[set]) -> Optional[respons
         return response.json({"error": "the body must be a JSON object with sender and message"},
                              status=400)
     sender = body.get("sender")
-    if sender is not None:
-        problem = input_checks.conversation_id_problem(sender)
-        if problem:
-            return response.json({"error": f"invalid sender: {problem}"}, status=400)
+    # Required: without it Rasa files every such request under one shared "default"
+    # conversation, so unrelated callers would continue (and see) each other's intake.
+    problem = input_checks.conversation_id_problem(sender)
+    if problem:
+        return response.json({"error": f"invalid sender: {problem}"}, status=400)
     message_problem = input_checks.message_problem(body.get("message"))
     if message_problem == "unreadable":
         return response.json({"error": "message must be a string"}, status=400)
     if message_problem == "too_long":
-        return response.json([{"recipient_id": sender or "default",
+        return response.json([{"recipient_id": sender,
                                "text": input_checks.reply_for("too_long")}])
     body["message"] = input_checks.readable_text(body["message"], known_intents)
     metadata = body.get("metadata")

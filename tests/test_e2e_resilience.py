@@ -88,6 +88,18 @@ def test_a_malformed_conversation_id_is_refused_and_others_still_get_answers(ass
     assert "automated assistant" in assistant.text(f"after-{uuid.uuid4().hex}", "hi")
 
 
+def test_callers_without_a_sender_are_refused_and_never_share_a_conversation(assistant):
+    # Rasa would file them all under one "default" conversation: the next caller would carry on
+    # the previous caller's intake and, at review, see their name, e-mail and phone.
+    for body in ({"message": "book a consultation"}, {"sender": None, "message": "yes"}, {"sender": "..",
+                                                                                           "message": "hi"}):
+        refused = post(assistant, body)
+        assert refused.status_code == 400 and "sender" in refused.json()["error"]
+    tracker = requests.get(f"{assistant.url}/conversations/default/tracker", params={"token": assistant.token},
+                           timeout=60).json()
+    assert not [event for event in tracker.get("events", []) if event.get("event") == "user"]
+
+
 @pytest.mark.parametrize("message", [None, 42, {"text": "hi"}], ids=["missing", "number", "object"])
 def test_a_message_that_is_not_text_is_refused_clearly(assistant, message):
     refused = post(assistant, {"sender": f"m-{uuid.uuid4().hex}", "message": message})

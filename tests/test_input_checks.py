@@ -20,7 +20,7 @@ def test_ordinary_conversation_ids_are_accepted(value):
 
 
 @pytest.mark.parametrize("value", ["", "\ud800", "a\x00b", "x" * 129, "has space", "../etc", "é", None, 42,
-                                   ["a"], {"id": 1}, "😀"])
+                                   ["a"], {"id": 1}, "😀", ".", ".."])
 def test_malformed_conversation_ids_are_refused_with_a_reason(value):
     assert "conversation id" in input_checks.conversation_id_problem(value)
 
