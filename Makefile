@@ -76,11 +76,13 @@ nlu-eval: train ## NLU evaluation on the held-out set; fails below the macro-F1 
 e2e: train nginx ## End-to-end tests against the real servers on spare ports (one set behind nginx)
 	$(PY) -m pytest -q -m e2e $(or $(TESTS),tests)
 
-# The REST and crisis end-to-end tests with every performance patch off: a right answer, above all
-# a crisis answer, must never depend on a speed-up (about 1-2 minutes). Any e2e run can be made so:
-# CLINIC_RASA_PATCHES=off make e2e TESTS=...
-E2E_UNPATCHED := tests/test_e2e_rest.py tests/test_e2e_safety_net.py
-e2e-unpatched: train nginx ## The REST and crisis end-to-end tests on Rasa's own code (speed-ups off)
+# The conversation tests and the REST, crisis and resilience end-to-end tests with every performance
+# patch off (components/rasa_patches.py): a right answer, above all a crisis answer, must never
+# depend on a speed-up, and "off" keeps the safety patches (about 2 minutes). Any run can be made so: CLINIC_RASA_PATCHES=off make e2e TESTS=...
+E2E_UNPATCHED := tests/test_e2e_rest.py tests/test_e2e_safety_net.py tests/test_e2e_resilience.py
+e2e-unpatched: train nginx ## Stories and the REST, crisis, resilience e2e tests with the speed-ups off
+	CLINIC_RASA_PATCHES=off $(PY) scripts/rasa_patched.py test core --stories tests/stories --model $(MODEL) \
+		--out results/stories-unpatched --fail-on-prediction-errors --no-plot
 	CLINIC_RASA_PATCHES=off $(PY) -m pytest -q -m e2e $(E2E_UNPATCHED)
 
 bench: train ## Benchmarks: NLU quality, training, load vs a stock `rasa init` bot; writes bench/results.json

@@ -144,3 +144,11 @@ def test_the_server_entry_point_logs_what_it_patched():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "safety action_failsafe, lock_reply, log_privacy (always on); performance none" in result.stderr
+
+
+def test_the_architecture_guide_names_every_patch_and_what_it_replaces():
+    guide = (ROOT / "docs" / "architecture.md").read_text()
+    for patch in rasa_patches.PATCHES:
+        assert f"`{patch.name}`" in guide, patch.name
+        for _module, owner, attribute in patch.replaces:
+            assert (f"{owner}.{attribute}" if owner else attribute) in guide, (patch.name, attribute)
