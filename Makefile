@@ -11,8 +11,8 @@ RASA := $(VENV)/bin/rasa
 MODEL := models/clinic.tar.gz
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install train run test lint validate unit e2e stories nlu-eval browser bench bench-fuzz webchat \
-	chromium nginx lock clean deploy-check install-walk
+.PHONY: help install train run test lint validate unit e2e e2e-unpatched stories nlu-eval browser bench \
+	bench-fuzz webchat chromium nginx lock clean deploy-check install-walk
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://' | \
@@ -35,7 +35,7 @@ train: install ## Train the model (only when data, config or the NLU components 
 run: install train webchat ## Start the action server, Rasa server and chat page (Ctrl-C stops all)
 	$(PY) scripts/run_all.py
 
-test: lint validate deploy-check train unit stories nlu-eval e2e browser ## Everything CI runs: lint, validate, train, tests, NLU evaluation
+test: lint validate deploy-check train unit stories nlu-eval e2e e2e-unpatched browser ## Everything CI runs: lint, validate, train, tests, NLU evaluation
 
 lint: install ## Lint the Python code
 	$(VENV)/bin/ruff check actions components scripts tests migrations web
@@ -62,8 +62,10 @@ unit: install ## Unit tests: pure logic and actions (no servers)
 # own computation (components/dialogue_state_cache.py) and fail on any difference.
 stories e2e browser: export CLINIC_VERIFY_STATE_CACHE = 1
 
+# Run with the Rasa server's patches (components/rasa_patches.py); CLINIC_RASA_PATCHES=off make stories
+# runs them on Rasa's own code (safety patches stay on, as on the server).
 stories: train ## Conversation tests (tests/stories), failing on any wrong prediction
-	$(RASA) test core --stories tests/stories --model $(MODEL) --out results/stories \
+	$(PY) scripts/rasa_patched.py test core --stories tests/stories --model $(MODEL) --out results/stories \
 		--fail-on-prediction-errors --no-plot
 
 nlu-eval: train ## NLU evaluation on the held-out set; fails below the macro-F1 threshold
@@ -73,6 +75,16 @@ nlu-eval: train ## NLU evaluation on the held-out set; fails below the macro-F1 
 
 e2e: train nginx ## End-to-end tests against the real servers on spare ports (one set behind nginx)
 	$(PY) -m pytest -q -m e2e $(or $(TESTS),tests)
+
+# The conversation tests and the REST, crisis and resilience end-to-end tests with every performance
+# patch off (components/rasa_patches.py): a right answer, above all a crisis answer, must never
+# depend on a speed-up, and "off" keeps the safety patches (about 2 minutes).
+# Any run can be made so: CLINIC_RASA_PATCHES=off make e2e TESTS=...
+E2E_UNPATCHED := tests/test_e2e_rest.py tests/test_e2e_safety_net.py tests/test_e2e_resilience.py
+e2e-unpatched: train nginx ## Stories and the REST, crisis, resilience e2e tests with the speed-ups off
+	CLINIC_RASA_PATCHES=off $(PY) scripts/rasa_patched.py test core --stories tests/stories --model $(MODEL) \
+		--out results/stories-unpatched --fail-on-prediction-errors --no-plot
+	CLINIC_RASA_PATCHES=off $(PY) -m pytest -q -m e2e $(E2E_UNPATCHED)
 
 bench: train ## Benchmarks: NLU quality, training, load vs a stock `rasa init` bot, fuzz; writes bench/results.json
 	$(PY) bench/run_bench.py $(BENCH_ARGS)

@@ -60,3 +60,7 @@ PYTHONWARNINGS ?= ignore::DeprecationWarning
 # server lives (a dead server's place lapses within it); how long a message waits for its turn.
 LOCK_LEASE_SECONDS ?= 5
 LOCK_WAIT_SECONDS ?= 30
+# Rasa patches (components/rasa_patches.py), applied when the Rasa server starts: "on" = all
+# speed-ups, "off" = none, or a comma list of them (action_validator, action_json, action_turn,
+# state_cache, fair_queue, direct_graph). The safety patches are always on.
+CLINIC_RASA_PATCHES ?= on

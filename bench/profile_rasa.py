@@ -59,7 +59,9 @@ def main() -> int:
     py = sys.executable
     actions_cmd = ([py, "-m", "cProfile", "-o", out / "actions.prof"] if args.actions_too else [py]) + [
         "-m", "rasa_sdk", "--actions", "actions", "--port", action_port]
-    rasa_cmd = [py, "-m", "cProfile", "-o", out / "rasa.prof", rb.RASA, "run", "--model", rb.MODEL,
+    # scripts/rasa_patched.py: the Rasa server's patches (CLINIC_RASA_PATCHES), as serve_rasa.py applies them
+    rasa_cmd = [py, "-m", "cProfile", "-o", out / "rasa.prof", str(rb.ROOT / "scripts" / "rasa_patched.py"), "run",
+                "--model", rb.MODEL,
                 "--enable-api", "--auth-token", token, "--interface", "127.0.0.1", "--port", rasa_port,
                 "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
     procs = rb.Processes()

@@ -8,6 +8,8 @@ is answered by the Rasa server itself:
   imports), the "are you safe right now?" question, and the urgent staff alert queued from here;
   if even that fails, the static `utter_crisis_fallback` from the domain;
 - any other action: `utter_action_unavailable` (try again, the practice's phone, the 988 line).
+A safety patch: components/rasa_patches.py applies it whenever the Rasa server starts, whatever
+CLINIC_RASA_PATCHES says.
 """
 
 from __future__ import annotations

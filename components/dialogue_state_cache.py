@@ -32,7 +32,8 @@ is a clone of the twin: what the replay would build, with its own events list, s
 loop and latest action, and the same event objects (a replay shares those as well).
 
 Set CLINIC_VERIFY_STATE_CACHE=1 and every call also runs Rasa's original code and raises if the
-results differ; `make stories`, `make e2e` and `make browser` run that way. Applied by components/__init__.py.
+results differ; `make stories`, `make e2e` and `make browser` run that way. Applied from the
+server's start by components/rasa_patches.py (performance patch "state_cache").
 """
 
 from __future__ import annotations

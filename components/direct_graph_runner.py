@@ -7,7 +7,8 @@ a short chain. Here the same task graph Rasa builds is evaluated depth first, ea
 with the same arguments dask would pass (a node's output for a node name, the name itself when
 nothing provides it, inputs as Rasa adds them). Exceptions propagate unchanged, as dask's
 synchronous scheduler re-raises them. Only the prediction graph of a running server uses it
-(training keeps dask). Applied by components/__init__.py.
+(training keeps dask). Applied from the server's start by components/rasa_patches.py
+(performance patch "direct_graph").
 """
 
 from __future__ import annotations

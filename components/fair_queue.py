@@ -11,7 +11,8 @@ Here each Rasa process handles at most MESSAGE_CONCURRENCY messages at once (def
 computes while another waits for the action server), and the others wait their turn in arrival
 order (asyncio's semaphore wakes waiters first come, first served). The slot is taken inside
 Rasa's per-conversation lock, so a message waiting for an earlier message of its own
-conversation never holds one. Applied by components/__init__.py.
+conversation never holds one. Applied from the server's start by components/rasa_patches.py
+(performance patch "fair_queue").
 """
 
 from __future__ import annotations

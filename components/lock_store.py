@@ -27,7 +27,8 @@ Waiting. A message waits for the messages of its conversation ahead of it for up
 LOCK_WAIT_SECONDS (default 30), polling every 50 ms (Rasa polls once a second). If it still has
 not got its turn, or the lock store cannot be reached, the visitor gets a kind answer asking to
 send the message again (with the 988 line; a crisis message gets the crisis response) instead of
-the empty reply Rasa gives: `apply()` wraps Rasa's Agent.handle_message for that.
+the empty reply Rasa gives: `apply()` wraps Rasa's Agent.handle_message for that (a safety patch,
+always applied by the Rasa server: components/rasa_patches.py).
 
 Order. Tickets are numbered in the order a server takes them, so messages are handled in the
 order they reach the servers, not the order the visitor sent them: two messages sent a few ms

@@ -4,7 +4,8 @@ Rasa 3.6 logs message text through structlog at several levels (a REST message t
 logged at ERROR with its text) and names the sender in others. Its structlog pipeline starts with
 an anonymiser that only Rasa Pro fills in; here that step replaces every value under a key that
 carries text with "[redacted]" and every conversation id with its keyed hash (actions/log_ids.py).
-Applied by scripts/serve_rasa.py before Rasa configures its logging.
+Applied by scripts/serve_rasa.py (components/rasa_patches.py, safety patch "log_privacy", always on)
+before Rasa configures its logging.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ Rasa's own error.
 2. Encoding action calls. Every custom action call sends the whole conversation to the action
 server, encoded by the standard library's json: 20 % of the Rasa server's time per message at turn
 200 (py-spy). orjson encodes the same JSON about ten times faster; whatever orjson refuses (a type
-it does not know) is encoded by json as before.
+it does not know) is encoded by json as before. Only the action endpoint gets the faster session:
+each RemoteAction gives its own endpoint object an orjson session; every other EndpointConfig
+(model server, NLG, event broker) keeps Rasa's.
 
 3. Sending the current turn only. Rasa sends the action server the whole conversation on every
 custom action call, which grows with every turn (a third of the time per message at turn 200)
@@ -21,7 +23,8 @@ current turn: the events from the `action_listen` before the latest user message
 fields (slots, latest message, active loop, latest action) are Rasa's as before.
 ACTION_TRACKER_EVENTS=all restores the whole conversation for an action that needs history.
 
-Applied when the Rasa server imports this package (components/__init__.py).
+Three separate patches, applied by components/rasa_patches.py from the Rasa server's start
+(action_validator, action_json, action_turn), each switchable with CLINIC_RASA_PATCHES.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import types
 from typing import Any, Deque, Dict, List, Text
 
 import aiohttp
@@ -49,6 +53,8 @@ from rasa.utils.endpoints import EndpointConfig
 _rasa_action_call_format = RemoteAction._action_call_format
 
 _rasa_validate = RemoteAction._validate_action_result
+
+_rasa_init = RemoteAction.__init__
 
 
 @functools.lru_cache(maxsize=1)
@@ -83,6 +89,13 @@ def _session(self: EndpointConfig) -> aiohttp.ClientSession:
                                  json_serialize=encode_json)
 
 
+def _init(self: RemoteAction, name: Text, action_endpoint: Any) -> None:
+    """Rasa's RemoteAction.__init__, then the action endpoint's own session encodes with orjson."""
+    _rasa_init(self, name, action_endpoint)
+    if isinstance(action_endpoint, EndpointConfig) and "session" not in vars(action_endpoint):
+        action_endpoint.session = types.MethodType(_session, action_endpoint)
+
+
 def current_turn(events: Deque[Event]) -> List[Event]:
     """The events from the `action_listen` before the latest user message to the end (all of
     them when nobody has written yet)."""
@@ -114,7 +127,13 @@ def _action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domai
     return result
 
 
-def apply() -> None:
+def apply_validator() -> None:
     RemoteAction._validate_action_result = _validate_action_result
-    EndpointConfig.session = _session
+
+
+def apply_encoder() -> None:
+    RemoteAction.__init__ = _init
+
+
+def apply_current_turn() -> None:
     RemoteAction._action_call_format = _action_call_format

@@ -22,8 +22,15 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-import components  # noqa: F401 - applies the cache, as the Rasa server does
 from components import dialogue_state_cache as cache
+from components import rasa_patches
+
+
+@pytest.fixture(autouse=True, scope="module")
+def state_cache_applied():
+    """The cache applied as the Rasa server applies it, and undone after."""
+    with rasa_patches.applied(["state_cache"]):
+        yield
 
 DOMAIN = Domain.load("domain.yml")
 RULE_ONLY_DATA = {"slots": ["requested_slot"], "active_loops": ["callback_form"]}

@@ -61,13 +61,13 @@ def test_the_rasa_server_loads_its_prediction_graph_with_the_direct_runner(monke
     import rasa.engine.loader as loader
     from rasa.engine.runner.dask import DaskGraphRunner
 
-    import components  # noqa: F401 - applies the change, as the Rasa server does
-    from components import direct_graph_runner
+    from components import direct_graph_runner, rasa_patches
 
     seen = []
     monkeypatch.setattr(direct_graph_runner, "_rasa_load_predict_graph_runner",
                         lambda *arguments: seen.append(arguments[3]) or ("metadata", "runner"))
-    # what rasa.core.processor.MessageProcessor._load_model calls
-    assert loader.load_predict_graph_runner("storage", "model.tar.gz", object, DaskGraphRunner) == (
-        "metadata", "runner")
+    with rasa_patches.applied(["direct_graph"]):  # as the Rasa server applies it
+        # what rasa.core.processor.MessageProcessor._load_model calls
+        assert loader.load_predict_graph_runner("storage", "model.tar.gz", object, DaskGraphRunner) == (
+            "metadata", "runner")
     assert seen == [direct_graph_runner.DirectGraphRunner]

@@ -284,11 +284,11 @@ def test_a_message_that_cannot_get_its_lock_is_answered_never_silent(text, expec
     from rasa.core.agent import Agent
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-    from components import lock_store
+    from components import rasa_patches
 
-    lock_store.apply()
     channel = CollectingOutputChannel()
-    asyncio.run(Agent.handle_message(_Agent(), UserMessage(text, channel, "s1")))
+    with rasa_patches.applied(["lock_reply"]):  # as the Rasa server applies it
+        asyncio.run(Agent.handle_message(_Agent(), UserMessage(text, channel, "s1")))
     answer = "\n\n".join(message["text"] for message in channel.messages)
     assert expected in answer
     if text.startswith("I want"):

@@ -16,10 +16,17 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.endpoints import EndpointConfig
 
-import components  # noqa: F401 - applies components.rasa_speedups, as the Rasa server does
+from components import rasa_patches
 from components.rasa_speedups import _validate_action_result
 from components.tfidf_classifier import TfidfIntentClassifier
 from components.tracker_store import EnvironmentSQLTrackerStore
+
+
+@pytest.fixture(autouse=True, scope="module")
+def action_patches():
+    """The action-call speed-ups applied as the Rasa server applies them, and undone after."""
+    with rasa_patches.applied(["action_validator", "action_json", "action_turn"]):
+        yield
 
 
 def remote_action():
@@ -286,3 +293,23 @@ def test_without_orjson_action_calls_are_still_encoded(monkeypatch):
 
     monkeypatch.setattr(rasa_speedups, "orjson", None)
     assert json.loads(rasa_speedups.encode_json({"text": "hi", "n": 1})) == {"text": "hi", "n": 1}
+
+
+def test_only_the_action_endpoint_encodes_with_orjson():
+    """The faster encoder is the action endpoint's; a model server, NLG or event broker endpoint
+    keeps Rasa's own session (standard json)."""
+    action_endpoint, other = EndpointConfig("http://127.0.0.1:1/webhook"), EndpointConfig("http://127.0.0.1:2/nlg")
+    RemoteAction("action_x", action_endpoint)
+
+    async def serializers():
+        async with action_endpoint.session() as one, other.session() as two:
+            return one._json_serialize, two._json_serialize
+
+    import json
+
+    from components.rasa_speedups import encode_json
+
+    ours, rasas = asyncio.run(serializers())
+    assert ours is encode_json
+    assert rasas is json.dumps
+    assert EndpointConfig.session.__module__ == "rasa.utils.endpoints"  # the class keeps Rasa's
