@@ -55,10 +55,12 @@ def main() -> int:
         "TRACKER_STORE_DIALECT": "sqlite", "TRACKER_STORE_DB": str(out / "tracker.db"),
         "INTAKE_DATABASE_URL": f"sqlite:///{out / 'intake.db'}", "INTAKE_VAR_DIR": str(out / "var"),
         "STAFF_WEBHOOK_URL": "", "STAFF_EMAIL_TO": "", "SMTP_HOST": "",
+        # The action server refuses calls without it; Rasa sends it (endpoints.yml).
+        "ACTION_SERVER_SECRET": f"profile-{uuid.uuid4().hex}",
     })
     py = sys.executable
     actions_cmd = ([py, "-m", "cProfile", "-o", out / "actions.prof"] if args.actions_too else [py]) + [
-        "-m", "rasa_sdk", "--actions", "actions", "--port", action_port]
+        str(rb.ROOT / "scripts" / "serve_actions.py"), "--actions", "actions", "--port", action_port]
     # scripts/rasa_patched.py: the Rasa server's patches (CLINIC_RASA_PATCHES), as serve_rasa.py applies them
     rasa_cmd = [py, "-m", "cProfile", "-o", out / "rasa.prof", str(rb.ROOT / "scripts" / "rasa_patched.py"), "run",
                 "--model", rb.MODEL,

@@ -90,7 +90,7 @@ class Assistant:
 
     def children(self) -> Dict[str, int]:
         """The process ids of the servers run_all.py started: actions, rasa, outbox."""
-        names = {"rasa_sdk": "actions", "serve_rasa.py": "rasa", "outbox_worker": "outbox"}
+        names = {"serve_actions.py": "actions", "serve_rasa.py": "rasa", "outbox_worker": "outbox"}
         found = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
