@@ -24,6 +24,7 @@ import ssl
 import threading
 import time
 import uuid
+from unittest import mock
 
 import pytest
 import requests
@@ -35,6 +36,8 @@ from tests.conftest import PG_URL
 from tests.e2e_servers import Assistant, Nginx
 from tests.staff_receiver import running
 from tests.test_e2e_intake import GAD7_TYPED, PHQ9_TYPED, contact
+
+SESSION_KEY = "scale-out-test-conversation-id-key"
 
 pytestmark = pytest.mark.e2e
 
@@ -89,6 +92,8 @@ def servers(tmp_path_factory, shared_database, redis_lock_prefix, receiver):
         "INTAKE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "STAFF_WEBHOOK_URL": receiver.url, "STAFF_WEBHOOK_SECRET": "scale-secret",
         "OUTBOX_POLL_SECONDS": "0.3",
+        # Every server of one site signs the chat's conversation ids with the same key (docs/operations.md).
+        "CONVERSATION_ID_KEY": SESSION_KEY,
         # Tests below pause an action server for a few seconds to hold a message inside the lock.
         "ACTION_TIMEOUT_SECONDS": "20",
     }
@@ -310,13 +315,23 @@ def finished(server, sender, count):
     return check
 
 
+def signed_session():
+    """A chat session id as the servers issue it (signed with the site's key), and the
+    conversation id Rasa files it under."""
+    from components import conversation_ids
+
+    with mock.patch.dict(os.environ, {"CONVERSATION_ID_KEY": SESSION_KEY}):
+        session_id = conversation_ids.issue()
+    return session_id, conversation_ids.conversation_of(session_id)
+
+
 def test_through_nginx_every_visitors_burst_is_answered_in_the_order_sent(servers, proxy):
-    senders = [f"visitor{number}{uuid.uuid4().hex[:8]}" for number in range(VISITORS)]
+    sessions, senders = zip(*(signed_session() for _ in range(VISITORS)), strict=False)
     bursts = [random.Random(number).sample(FAQ_BURST, VISITOR_BURST) for number in range(VISITORS)]
 
     async def all_visitors():
         return await asyncio.gather(*(
-            visit(proxy, client_address(number), senders[number], bursts[number],
+            visit(proxy, client_address(number), sessions[number], bursts[number],
                   done=finished(servers[0], senders[number], VISITOR_BURST))
             for number in range(VISITORS)))
 
