@@ -6,9 +6,9 @@ actions/handoff.py in one transaction, and the outbox worker delivers it.
 
 from __future__ import annotations
 
-from typing import List, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -16,8 +16,9 @@ from rasa_sdk.types import DomainDict
 from actions import callback_flow as flow
 from actions import handoff
 from actions import practice_profile as pp
-from actions.faq import answer_faq
-from actions.intake_actions import store_or_log
+from actions.buttons import BOOK, HOURS
+from actions.form_validation import OneQuestionFormValidation
+from actions.intake_state import store_or_log
 
 FORM = "callback_form"
 MAX_FAILURES = 3
@@ -42,36 +43,33 @@ class ActionTalkToHuman(Action):
                             SlotSet("callback_failures", None)]
 
 
-class ValidateCallbackForm(FormValidationAction):
-    def name(self) -> Text:
-        return f"validate_{FORM}"
+class ValidateCallbackForm(OneQuestionFormValidation):
+    FORM = FORM
+    CHECKS = flow.CHECKS
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         return flow.required_slots(dict(tracker.slots))
 
-    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> List[EventType]:
-        slot = tracker.get_slot("requested_slot")
-        value = tracker.slots_to_validate().get(slot)
-        if slot not in flow.CHECKS or not isinstance(value, str):
-            return []
+    def way_out(self, slot: str, value: str, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> Optional[Dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if flow.wants_to_cancel(value, intent):
-            return [SlotSet("callback_phone", flow.DECLINED)]
-        check = flow.CHECKS[slot](value)
-        if check.ok:
-            return [SlotSet(slot, check.value), SlotSet("callback_failures", None)]
-        profile = pp.current_profile()
-        if not flow.looks_like_a_number(value) and answer_faq(tracker.latest_message, dispatcher, profile,
-                                                             domain.get("responses", {})):
-            return [SlotSet(slot, None)]
+        return {"callback_phone": flow.DECLINED} if flow.wants_to_cancel(value, intent) else None
+
+    def accepted(self, slot: str, value: Any, tracker: Tracker) -> Dict[str, Any]:
+        return {slot: value, "callback_failures": None}
+
+    def may_be_a_question(self, value: str) -> bool:
+        return not flow.looks_like_a_number(value)
+
+    def rejected(self, slot: str, error: str, dispatcher: CollectingDispatcher,
+                 tracker: Tracker) -> Dict[str, Any]:
         failures = (tracker.get_slot("callback_failures") or 0) + 1
         if failures >= MAX_FAILURES:
-            dispatcher.utter_message(text=f"Let's leave it there for now. {flow.declined(profile)}")
-            return [SlotSet("callback_phone", flow.DECLINED), SlotSet("callback_failures", None)]
-        dispatcher.utter_message(text=check.error)
-        return [SlotSet(slot, None), SlotSet("callback_failures", failures)]
+            dispatcher.utter_message(text=f"Let's leave it there for now. {flow.declined(pp.current_profile())}")
+            return {"callback_phone": flow.DECLINED, "callback_failures": None}
+        dispatcher.utter_message(text=error)
+        return {slot: None, "callback_failures": failures}
 
 
 class ActionAskCallbackPhone(Action):
@@ -106,8 +104,7 @@ class ActionSubmitCallback(Action):
             domain: DomainDict) -> List[EventType]:
         profile = pp.current_profile()
         phone = tracker.get_slot("callback_phone")
-        buttons = [{"title": "Office hours", "payload": "/ask_hours"},
-                   {"title": "Book a consultation", "payload": "/book_consultation"}]
+        buttons = [HOURS, BOOK]
         if not phone or phone == flow.DECLINED:
             dispatcher.utter_message(text=flow.declined(profile), buttons=buttons)
             return RESET

@@ -10,6 +10,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import crisis_phrases
+from actions.buttons import SOMETHING_ELSE, TALK_TO_HUMAN
 from actions.crisis_response import (
     CHECK_IN_BUTTONS,
     CHECK_IN_BUTTONS_ES,
@@ -21,14 +22,11 @@ from actions.crisis_response import (
     safe_now_message,
 )
 from actions.faq import answer_faq
-from actions.intake_actions import is_intake_active, known_contact, mark_resumed, pause_events
+from actions.intake_state import is_intake_active, known_contact, mark_resumed, pause_events
 from actions.practice_profile import current_profile
 from actions.staff_alerts import CrisisAlert, send_crisis_alert
 
-NEXT_STEP_BUTTONS = [
-    {"title": "Talk to a person", "payload": "/talk_to_human"},
-    {"title": "Something else", "payload": "/ask_capabilities"},
-]
+NEXT_STEP_BUTTONS = [TALK_TO_HUMAN, SOMETHING_ELSE]
 
 
 class ActionCrisisResponse(Action):

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.buttons import NONE_OF_THESE
 from actions.topics import did_you_mean_options
 
 
@@ -18,7 +19,7 @@ class ActionDefaultAskAffirmation(Action):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         options = did_you_mean_options(tracker.latest_message.get("intent_ranking"))
         buttons = [{"title": label, "payload": f"/{name}"} for name, label in options]
-        buttons.append({"title": "Something else", "payload": "/deny"})
+        buttons.append(NONE_OF_THESE)
         dispatcher.utter_message(
             text="Sorry, I'm not sure I understood. Did you mean one of these? If you're going through "
                  "something hard right now, you can call or text 988 any time.",

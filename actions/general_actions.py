@@ -8,21 +8,22 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import practice_profile as pp
-
-BOOK = {"title": "Book a consultation", "payload": "/book_consultation"}
-KAP = {"title": "About KAP", "payload": "/ask_kap_what_is"}
-THERAPY = {"title": "About psychotherapy", "payload": "/ask_psychotherapy_what_is"}
-CONTACT = {"title": "Contact details", "payload": "/ask_contact"}
-FEES = {"title": "Fees", "payload": "/ask_fees"}
-INSURANCE = {"title": "Insurance", "payload": "/ask_insurance"}
-HOURS = {"title": "Office hours", "payload": "/ask_hours"}
-LOCATION = {"title": "Location", "payload": "/ask_location"}
-TELEHEALTH = {"title": "Telehealth", "payload": "/ask_telehealth"}
-SERVICE_AREA = {"title": "States we serve", "payload": "/ask_service_area"}
-FIRST_SESSION = {"title": "First session", "payload": "/ask_first_session"}
-KAP_COURSE = {"title": "How a course runs", "payload": "/ask_kap_process"}
-KAP_VS_OTHER = {"title": "KAP vs. Spravato", "payload": "/ask_kap_vs_other_ketamine"}
-KAP_ROUTE = {"title": "How ketamine is given", "payload": "/ask_kap_administration"}
+from actions.buttons import (
+    BOOK,
+    CONTACT,
+    FEES,
+    FIRST_SESSION,
+    HOURS,
+    INSURANCE,
+    KAP,
+    KAP_COURSE,
+    KAP_ROUTE,
+    KAP_VS_OTHER,
+    LOCATION,
+    SERVICE_AREA,
+    TELEHEALTH,
+    THERAPY,
+)
 
 # intent -> (answer builder, buttons that offer the next step); answered from the profile
 PRACTICE_ANSWERS = {

@@ -25,12 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions import alert_limits, handoff_summary, intake_flow, intake_store, outbox
-from actions.intake_store import CONTACT_FIELDS, Intake
+from actions.intake_store import CONTACT_COLUMNS, Intake
 from actions.practice_profile import current_profile
 
 logger = logging.getLogger(__name__)
 
-EMAIL_TO_ENV = "STAFF_EMAIL_TO"
 CATEGORY_LABELS = {
     "self_harm": "possible risk of suicide or self-harm",
     "harm_others": "possible risk of harming someone else",
@@ -42,7 +41,7 @@ CATEGORY_LABELS = {
 
 def channels() -> tuple:
     """The webhook always (it stays queued until STAFF_WEBHOOK_URL is set); e-mail when configured."""
-    return ("webhook", "email") if os.environ.get(EMAIL_TO_ENV, "").strip() else ("webhook",)
+    return ("webhook", "email") if os.environ.get(outbox.EMAIL_TO_ENV, "").strip() else ("webhook",)
 
 
 def intake_like(intake: Intake) -> Dict[str, Any]:
@@ -116,12 +115,12 @@ def record_crisis_alert(conversation_id: str, category: str, trigger: str,
     conversation's stored intake, which is also marked urgent), opened, counted into the open alert
     or raised by alert_limits. `about`: the crisis category a "not_safe" answer belongs to."""
     contact = {field: str(value) for field, value in (known_contact or {}).items()
-               if field in CONTACT_FIELDS and value not in (None, "", handoff_summary.SKIPPED)}
+               if field in CONTACT_COLUMNS and value not in (None, "", handoff_summary.SKIPPED)}
     with intake_store.session_scope() as session:
         alert_limits.serialise(session)  # before the intake row is touched: one lock order
         intake = _latest_intake(session, conversation_id)
         if intake is not None:
-            for field in CONTACT_FIELDS:
+            for field in CONTACT_COLUMNS:
                 stored = getattr(intake, field)
                 if field not in contact and stored not in (None, "", handoff_summary.SKIPPED):
                     contact[field] = stored

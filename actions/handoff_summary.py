@@ -22,7 +22,7 @@ COMPLETE = "complete"
 INCOMPLETE = "incomplete"
 NOT_ADMINISTERED = "not administered"
 SCREEN_ORDER = (sc.PHQ9, sc.GAD7, sc.PCPTSD5, sc.ASQ)
-CONTACT_FIELDS = ("name", "email", "phone", "preferred_contact_method", "best_time")
+CONTACT_SECTION = ("name", "email", "phone", "preferred_contact_method", "best_time")
 PREFERENCE_FIELDS = ("payment", "visit_type", "availability")
 _FREQUENCY_LABELS = dict(sc.FREQUENCY_OPTIONS)
 
@@ -217,12 +217,12 @@ def build_summary(intake_like: Mapping[str, Any], answers: Mapping[str, Any], pr
         sc.PCPTSD5: _pcptsd5(answers),
         sc.ASQ: _asq(answers),
     }
-    contact = {field: _text(answers.get(field, intake_like.get(field))) for field in CONTACT_FIELDS}
+    contact = {field: _text(answers.get(field, intake_like.get(field))) for field in CONTACT_SECTION}
     interest = answers.get("interest")
     state = _text(answers.get("state"))
     routing = _routing(intake_like, answers, screens, profile)
     priority = intake_like.get("priority") or ("urgent" if routing["suggestion"] == sc.ROUTE_URGENT else "normal")
-    skippable = CONTACT_FIELDS + PREFERENCE_FIELDS + ("concerns", "state", "interest")
+    skippable = CONTACT_SECTION + PREFERENCE_FIELDS + ("concerns", "state", "interest")
     return {
         "schema_version": SCHEMA_VERSION,
         "intake_id": intake_like.get("id"),
@@ -432,7 +432,7 @@ def csv_row(summary: Mapping[str, Any], include_free_text: bool = False) -> Dict
         "intake_id": summary["intake_id"], "conversation_id": summary["conversation_id"],
         "status": summary["status"], "priority": summary["priority"],
         "created_at": summary["created_at"], "submitted_at": summary["submitted_at"],
-        **{field: contact[field] for field in CONTACT_FIELDS},
+        **{field: contact[field] for field in CONTACT_SECTION},
         "state": summary["eligibility"]["state"], "interest": summary["interest"]["value"],
         **{field: prefs[field] for field in PREFERENCE_FIELDS},
         "phq9_status": phq9["status"], "phq9_total": phq9["total"], "phq9_band": phq9["band"],

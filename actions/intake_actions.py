@@ -7,10 +7,9 @@ conversation goes on: a person never loses the chat because the database hiccupp
 
 from __future__ import annotations
 
-import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -19,34 +18,36 @@ from actions import crisis_phrases, handoff, intake_store
 from actions import intake_flow as flow
 from actions import practice_profile as pp
 from actions import resume_check as rc
+from actions.buttons import BOOK, CONTINUE_INTAKE, HOURS, KAP, TALK_TO_HUMAN, THE_FIRST_SESSION
 from actions.crisis_response import SAFE_BUTTONS, crisis_message
-from actions.faq import answer_faq
+from actions.form_validation import OneQuestionFormValidation
+from actions.intake_state import (
+    FORM,
+    SLOT_FOR_FIELD,
+    STORE_FIELDS,
+    known_contact,
+    mark_resumed,
+    pause_events,
+    store_or_log,
+)
 from actions.staff_alerts import CrisisAlert, send_crisis_alert
-
-logger = logging.getLogger(__name__)
-FORM = "intake_form"
-# Slot name -> intake_store field, where they differ ("name" has its own encrypted column).
-STORE_FIELDS = {"full_name": "name"}
-SLOT_FOR_FIELD = {field: slot for slot, field in STORE_FIELDS.items()}
-
-
-def store_or_log(operation, *args, **kwargs) -> Any:
-    """Runs one storage call; on failure logs it without PHI and returns None."""
-    try:
-        intake_store.ensure_migrated()
-        return operation(*args, **kwargs)
-    except Exception as error:  # noqa: BLE001 - the conversation must go on
-        logger.error("Storage failed in %s: %s", operation.__name__, type(error).__name__)
-        return None
 
 
 def _slots(tracker: Tracker) -> Dict[str, Any]:
     return dict(tracker.slots)
 
 
-class ValidateIntakeForm(FormValidationAction):
-    def name(self) -> Text:
-        return f"validate_{FORM}"
+def _failures(tracker: Tracker, answered: Optional[str] = None) -> Dict[str, int]:
+    """The unusable answers so far per question, without the one just answered."""
+    failures = dict(tracker.get_slot("intake_failures") or {})
+    failures.pop(answered, None)
+    return failures
+
+
+class ValidateIntakeForm(OneQuestionFormValidation):
+    FORM = FORM
+    CHECKS = flow.CHECKS
+    BACK_TO_FORM = "Now, back to the intake."
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
@@ -57,59 +58,49 @@ class ValidateIntakeForm(FormValidationAction):
             return []  # the check just failed: the form ends here
         return flow.required_slots(slots, pp.current_profile())
 
-    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> List[EventType]:
-        # Only the answer to the question just asked is checked: values restored or set by
-        # actions (resume, corrections) were checked when they were first given.
-        slot = tracker.get_slot("requested_slot")
-        value = tracker.slots_to_validate().get(slot)
-        updates: Dict[str, Any] = {}
-        if slot == rc.SLOT and isinstance(value, str):
-            updates.update(self._check_resume(value, dispatcher, tracker, domain.get("responses", {})))
-        elif slot in flow.CHECKS and isinstance(value, str):
-            updates.update(self._validate(slot, value, dispatcher, tracker, domain.get("responses", {})))
-        return [SlotSet(slot, value) for slot, value in updates.items()]
+    def validate_answer(self, slot: str, value: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                        responses: Dict[str, Any]) -> Dict[str, Any]:
+        if slot == rc.SLOT:
+            return self._check_resume(value, dispatcher, tracker, responses)
+        return super().validate_answer(slot, value, dispatcher, tracker, responses)
 
-    def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher,
-                  tracker: Tracker, responses: Dict[str, Any]) -> Dict[str, Any]:
-        profile = pp.current_profile()
-        failures = dict(tracker.get_slot("intake_failures") or {})
+    def way_out(self, slot: str, value: str, dispatcher: CollectingDispatcher,
+                tracker: Tracker) -> Optional[Dict[str, Any]]:
         if slot == "review_confirmed":
-            correction = flow.parse_correction(str(value))
+            correction = flow.parse_correction(value)
             if correction:
                 return self._correct(correction, dispatcher, tracker)
         # Checked first, so "skip" is never stored as a free-text answer (the consent text promises it).
         if flow.wants_to_skip(value) and slot not in flow.NOT_SKIPPABLE:
             self._save(slot, flow.SKIPPED, tracker)
-            failures.pop(slot, None)
-            return {slot: flow.SKIPPED, "intake_failures": failures}
-        check = flow.CHECKS[slot](value)
-        if check.ok:
-            if slot == "intake_consent" and check.value is True and tracker.get_slot(rc.STATE_SLOT) == rc.FAILED:
-                # The saved intake could not be confirmed as this person's: start a separate one.
-                store_or_log(intake_store.start_new_intake, tracker.sender_id)
-                return {slot: True, rc.STATE_SLOT: None, "intake_failures": {}}
-            self._save(slot, check.value, tracker)
-            failures.pop(slot, None)
-            return {slot: check.value, "intake_failures": failures}
-        if answer_faq(tracker.latest_message, dispatcher, profile, responses):
-            dispatcher.utter_message(text="Now, back to the intake.")
-            return {slot: None}
+            return {slot: flow.SKIPPED, "intake_failures": _failures(tracker, slot)}
+        return None
+
+    def accepted(self, slot: str, value: Any, tracker: Tracker) -> Dict[str, Any]:
+        if slot == "intake_consent" and value is True and tracker.get_slot(rc.STATE_SLOT) == rc.FAILED:
+            # The saved intake could not be confirmed as this person's: start a separate one.
+            store_or_log(intake_store.start_new_intake, tracker.sender_id)
+            return {slot: True, rc.STATE_SLOT: None, "intake_failures": {}}
+        self._save(slot, value, tracker)
+        return {slot: value, "intake_failures": _failures(tracker, slot)}
+
+    def rejected(self, slot: str, error: str, dispatcher: CollectingDispatcher,
+                 tracker: Tracker) -> Dict[str, Any]:
+        failures = _failures(tracker)
         failures[slot] = failures.get(slot, 0) + 1
-        message = check.error
+        message = error
         if failures[slot] >= flow.MAX_FAILURES_BEFORE_SKIP:
             skip = "" if slot in flow.NOT_SKIPPABLE else "type skip and our team will ask you later, or "
-            message += (f" If this question isn't working in the chat, {skip}call us at {profile.phone}. "
+            message += (f" If this question isn't working in the chat, {skip}call us at {pp.current_profile().phone}. "
                         "You can also type stop to pause.")
         dispatcher.utter_message(text=message)
         return {slot: None, "intake_failures": failures}
 
-    @staticmethod
-    def _check_resume(value: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+    def _check_resume(self, value: str, dispatcher: CollectingDispatcher, tracker: Tracker,
                       responses: Dict[str, Any]) -> Dict[str, Any]:
         """The answer to the e-mail check: the saved answers come back only when it matches."""
         profile = pp.current_profile()
-        failures = dict(tracker.get_slot("intake_failures") or {})
+        failures = _failures(tracker)
         saved = store_or_log(intake_store.get_answers, tracker.sender_id) or {}
         expected = rc.stored_email(saved)
         if expected is None:  # nothing to check against (or the database is away): show nothing
@@ -121,9 +112,7 @@ class ValidateIntakeForm(FormValidationAction):
             dispatcher.utter_message(text=rc.matched())
             return {**restored_slots(saved), rc.SLOT: None, rc.STATE_SLOT: None, "intake_failures": failures}
         if not rc.looks_like_email(value):  # a question or "I forgot": no try used up
-            if answer_faq(tracker.latest_message, dispatcher, profile, responses):
-                dispatcher.utter_message(text="Now, back to the intake.")
-            else:
+            if not self.answer_question(dispatcher, tracker, responses):
                 dispatcher.utter_message(text=rc.not_an_email())
             return {rc.SLOT: None}
         failures[rc.SLOT] = failures.get(rc.SLOT, 0) + 1
@@ -190,22 +179,6 @@ RESET_INTAKE = [SlotSet(slot, None) for slot in flow.ALL_SLOTS] + [
     SlotSet("intake_failures", None), SlotSet("safety_pause_done", None)]
 
 
-def pause_events(tracker: Tracker) -> List[EventType]:
-    """Stops the form and marks the stored intake paused; the answers stay for later."""
-    if tracker.get_slot("intake_consent") is True:
-        intake = store_or_log(intake_store.start_or_resume_intake, tracker.sender_id)
-        if intake is not None and intake.status != "paused":
-            store_or_log(intake_store.set_status, intake.id, "paused", "assistant")
-    return [ActiveLoop(None), SlotSet("requested_slot", None)]
-
-
-def mark_resumed(tracker: Tracker) -> None:
-    """The stored intake is in progress again (it was paused for safety or by the person)."""
-    intake = store_or_log(intake_store.start_or_resume_intake, tracker.sender_id)
-    if intake is not None and intake.status == "paused":
-        store_or_log(intake_store.set_status, intake.id, "in_progress", "assistant")
-
-
 class ActionPauseIntake(Action):
     def name(self) -> Text:
         return "action_pause_intake"
@@ -214,13 +187,12 @@ class ActionPauseIntake(Action):
             domain: DomainDict) -> List[EventType]:
         if tracker.get_slot("intake_consent") is not True:
             dispatcher.utter_message(text="Okay, no problem. Is there anything else I can help with?",
-                                     buttons=[{"title": "Book a consultation", "payload": "/book_consultation"},
-                                              {"title": "Talk to a person", "payload": "/talk_to_human"}])
+                                     buttons=[BOOK, TALK_TO_HUMAN])
             return [ActiveLoop(None), SlotSet("requested_slot", None)]
         dispatcher.utter_message(
             text="I've paused your intake and saved your answers so far. Whenever you're ready, say "
                  "\"continue\" and we'll pick up where you left off.",
-            buttons=[{"title": "Continue the intake", "payload": "/resume_intake"}])
+            buttons=[CONTINUE_INTAKE])
         return pause_events(tracker)
 
 
@@ -266,8 +238,7 @@ class ActionFinishIntake(Action):
             dispatcher.utter_message(
                 text=f"That's fine, nothing has been saved. If you'd like to talk to someone instead, call "
                      f"{profile.phone} or e-mail {profile.email}.",
-                buttons=[{"title": "Office hours", "payload": "/ask_hours"},
-                         {"title": "About KAP", "payload": "/ask_kap_what_is"}])
+                buttons=[HOURS, KAP])
             return [SlotSet("intake_consent", None)]
         if flow.is_eligible(slots, profile) is False:
             return self._not_eligible(dispatcher, tracker, slots, profile)
@@ -296,7 +267,7 @@ class ActionFinishIntake(Action):
                     "is the right fit: the SAMHSA helpline (1-800-662-4357, free, 24/7) or findtreatment.gov can "
                     f"help you find one. If you will be in {states} for your sessions, call us at {profile.phone}. "
                     "If you're in crisis, call or text 988.")
-        dispatcher.utter_message(text=text, buttons=[{"title": "Talk to a person", "payload": "/talk_to_human"}])
+        dispatcher.utter_message(text=text, buttons=[TALK_TO_HUMAN])
         return [SlotSet("requested_slot", None)]
 
     @staticmethod
@@ -328,16 +299,5 @@ class ActionFinishIntake(Action):
                  f"team. Someone will contact you by {method} {profile.response_time} to arrange a first "
                  "consultation. If anything changes or you need help sooner, call "
                  f"{profile.phone}; in a crisis, call or text 988.",
-            buttons=[{"title": "About KAP", "payload": "/ask_kap_what_is"},
-                     {"title": "The first session", "payload": "/ask_first_session"}])
+            buttons=[KAP, THE_FIRST_SESSION])
         return RESET_INTAKE
-
-
-def known_contact(tracker: Tracker) -> Dict[str, Any]:
-    """The contact details this conversation has given so far, for an urgent alert."""
-    slots = ("full_name", "email", "phone")
-    return {STORE_FIELDS.get(slot, slot): tracker.get_slot(slot) for slot in slots if tracker.get_slot(slot)}
-
-
-def is_intake_active(tracker: Tracker) -> bool:
-    return (tracker.active_loop or {}).get("name") == FORM

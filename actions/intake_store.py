@@ -53,8 +53,8 @@ DEV_KEY_FILE = "intake_encryption.key"
 
 STATUSES = ("in_progress", "submitted", "paused", "contacted", "closed", "ineligible", "withdrawn")
 OPEN_STATUSES = ("in_progress", "paused")
-PRIORITIES = ("normal", "urgent")
-CONTACT_FIELDS = ("name", "email", "phone")
+INTAKE_PRIORITIES = ("normal", "urgent")  # how soon staff should contact the person
+CONTACT_COLUMNS = ("name", "email", "phone")  # the encrypted columns beside the answers
 SCORE_FIELDS = ("phq9_total", "gad7_total", "pcptsd5_total", "asq_risk", "routing")
 # Field names and actors end up in the unencrypted audit trail, so they must be identifiers, never free text.
 FIELD_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -212,15 +212,16 @@ NAMING_CONVENTION = {
 Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 
-def _in(column: str, values) -> str:
+def sql_one_of(column: str, values) -> str:
+    """The SQL of a CHECK constraint: `column` holds one of `values` (the models of every table use it)."""
     return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
 class Intake(Base):
     __tablename__ = "intakes"
     __table_args__ = (
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("priority", PRIORITIES), name="priority"),
+        CheckConstraint(sql_one_of("status", STATUSES), name="status"),
+        CheckConstraint(sql_one_of("priority", INTAKE_PRIORITIES), name="priority"),
     )
 
     id = Column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
@@ -266,12 +267,18 @@ def database_url() -> str:
     return os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{var_dir() / 'intake.db'}"
 
 
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA secure_delete=ON")  # purged and erased rows are overwritten, not left in free pages
-    cursor.close()
+# Deleted rows are overwritten with zeros instead of staying readable in free pages (purge, erasure).
+SECURE_DELETE = "secure_delete=ON"
+
+
+def sqlite_pragmas(*settings: str) -> Callable[[Any, Any], None]:
+    """A "connect" listener that applies each PRAGMA setting to every new SQLite connection."""
+    def apply(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        for setting in settings:
+            cursor.execute(f"PRAGMA {setting}")
+        cursor.close()
+    return apply
 
 
 _engines: Dict[str, Engine] = {}
@@ -290,7 +297,7 @@ def get_engine(url: Optional[str] = None) -> Engine:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, future=True, pool_pre_ping=True)
             if engine.dialect.name == "sqlite":
-                event.listen(engine, "connect", _sqlite_pragmas)
+                event.listen(engine, "connect", sqlite_pragmas("foreign_keys=ON", "journal_mode=WAL", SECURE_DELETE))
             _engines[url] = engine
             _sessionmakers[url] = sessionmaker(bind=engine, future=True, expire_on_commit=False)
         return engine
@@ -409,7 +416,7 @@ def save_answer(conversation_id: str, field: str, value: Any) -> Intake:
     with session_scope() as session:
         intake = _start_or_resume(session, conversation_id)
         intake.answers = {**intake.answers, field: value}
-        if field in CONTACT_FIELDS:
+        if field in CONTACT_COLUMNS:
             setattr(intake, field, None if value is None else str(value))
         intake.updated_at = utcnow()
         audit(session, intake.id, "assistant", f"answer_saved:{field}")
@@ -451,8 +458,8 @@ def _check_scores(scores: Mapping[str, Any]) -> None:
         value = scores.get(field)
         if value is not None and not (isinstance(value, str) and len(value) <= size):
             raise ValueError(f"{field} must be a string of at most {size} characters")
-    if "priority" in scores and scores["priority"] not in PRIORITIES:
-        raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}")
+    if "priority" in scores and scores["priority"] not in INTAKE_PRIORITIES:
+        raise ValueError(f"priority must be one of {', '.join(INTAKE_PRIORITIES)}")
 
 
 def submit_intake(conversation_id: str, scores: Union[Mapping[str, Any], Callable[[Intake], Mapping[str, Any]]],

@@ -31,7 +31,7 @@ import requests
 from sqlalchemy import CheckConstraint, Column, Index, Integer, String, case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from actions.intake_store import Base, EncryptedJSON, UTCDateTime, _in, session_scope, to_json, utcnow
+from actions.intake_store import Base, EncryptedJSON, UTCDateTime, session_scope, sql_one_of, to_json, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +41,9 @@ MAX_ATTEMPTS_ENV = "OUTBOX_MAX_ATTEMPTS"
 DEFAULT_MAX_ATTEMPTS = 300  # with the 5-minute cap: about a day of retrying before "failed"
 WEBHOOK_FORMAT_ENV = "STAFF_WEBHOOK_FORMAT"  # "json" (default) or "slack"
 EMAIL_TO_ENV = "STAFF_EMAIL_TO"
-SMTP_ENV = ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_FROM")
 
 TYPES = ("intake_summary", "crisis_alert", "callback_request")
-PRIORITIES = ("urgent", "normal")
+MESSAGE_PRIORITIES = ("urgent", "normal")  # urgent ones are delivered first
 CHANNELS = ("webhook", "email")
 # held: recorded for staff but not paged on its own (actions/alert_limits.py: a burst of alerts, or a
 # callback request over its number's daily limit). The worker never claims it.
@@ -62,10 +61,10 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint(_in("type", TYPES), name="type"),
-        CheckConstraint(_in("priority", PRIORITIES), name="priority"),
-        CheckConstraint(_in("channel", CHANNELS), name="channel"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(sql_one_of("type", TYPES), name="type"),
+        CheckConstraint(sql_one_of("priority", MESSAGE_PRIORITIES), name="priority"),
+        CheckConstraint(sql_one_of("channel", CHANNELS), name="channel"),
+        CheckConstraint(sql_one_of("status", STATUSES), name="status"),
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
         # One open alert per key and channel, whatever number of servers write (actions/alert_limits.py).
         Index("uq_outbox_dedup_key_channel", "dedup_key", "channel", unique=True),
@@ -123,8 +122,8 @@ def validate(type: str, priority: str, payload: Mapping[str, Any], channels: Seq
     """Checks a notification before it is stored; returns the payload as the JSON document it becomes."""
     if type not in TYPES:
         raise ValueError(f"type must be one of {', '.join(TYPES)}")
-    if priority not in PRIORITIES:
-        raise ValueError(f"priority must be one of {', '.join(PRIORITIES)}")
+    if priority not in MESSAGE_PRIORITIES:
+        raise ValueError(f"priority must be one of {', '.join(MESSAGE_PRIORITIES)}")
     if isinstance(channels, str):
         channels = (channels,)
     if not channels or any(channel not in CHANNELS for channel in channels) or len(set(channels)) != len(channels):
@@ -487,13 +486,3 @@ def run_worker(stop_event: threading.Event, interval: float = 2.0, url: Optional
             logger.error("Outbox worker pass failed (%s); retrying in %.1f s", type(error).__name__, interval)
         if not busy:
             stop_event.wait(interval)
-
-
-def start_worker(interval: float = 2.0, url: Optional[str] = None) -> tuple:
-    """Starts run_worker in a daemon thread; returns (thread, stop_event). Set the event to stop it."""
-    stop_event = threading.Event()
-    thread = threading.Thread(target=run_worker, args=(stop_event, interval, url), name="outbox-worker",
-                              daemon=True)
-    thread.start()
-    return thread, stop_event
-

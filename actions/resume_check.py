@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 from typing import Any, Mapping, Optional
 
+from actions.buttons import START_NEW_INTAKE, TALK_TO_HUMAN
 from actions.intake_flow import EMAIL
 
 SLOT = "resume_email"  # the intake form's question for the check
@@ -20,8 +21,7 @@ PENDING = "pending"  # asked, not yet answered correctly
 FAILED = "failed"  # too many wrong tries, or no e-mail to check against: closed for this session
 MAX_TRIES = 2
 
-START_NEW_BUTTONS = [{"title": "Start a new intake", "payload": "/book_consultation"},
-                     {"title": "Talk to a person", "payload": "/talk_to_human"}]
+START_NEW_BUTTONS = [START_NEW_INTAKE, TALK_TO_HUMAN]
 
 
 def _address(text: Any) -> Optional[str]:

@@ -18,7 +18,6 @@ FREQUENCY_OPTIONS: tuple[tuple[int, str], ...] = (
     (3, "Nearly every day"),
 )
 
-PHQ9_STEM = "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
 PHQ9_ITEMS: tuple[str, ...] = (
     "Little interest or pleasure in doing things",
     "Feeling down, depressed, or hopeless",
@@ -32,7 +31,6 @@ PHQ9_ITEMS: tuple[str, ...] = (
     "Thoughts that you would be better off dead or of hurting yourself in some way",
 )
 
-GAD7_STEM = "Over the last 2 weeks, how often have you been bothered by the following problems?"
 GAD7_ITEMS: tuple[str, ...] = (
     "Feeling nervous, anxious or on edge",
     "Not being able to stop or control worrying",

@@ -433,7 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="a table of intakes")
     add_intake_filters(listing)
-    listing.add_argument("--priority", choices=intake_store.PRIORITIES)
+    listing.add_argument("--priority", choices=intake_store.INTAKE_PRIORITIES)
     listing.set_defaults(run=cmd_list)
 
     show = commands.add_parser("show", help="one intake's handoff summary (audited)")

@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.types import TypeDecorator
 
-from actions.intake_store import ROOT, UNREADABLE, IntakeEncryptionError, key_ring
+from actions.intake_store import ROOT, SECURE_DELETE, UNREADABLE, IntakeEncryptionError, key_ring, sqlite_pragmas
 
 EVENTS_TABLE = "events"
 BATCH = 500  # rows per UPDATE/DELETE round, well under SQLite's bound-parameter limit
@@ -121,18 +121,11 @@ def tracker_engine(url: Optional[URL] = None) -> Optional[Engine]:
         return None  # never create an empty tracker file just to find nothing in it
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _secure_delete)
+        event.listen(engine, "connect", sqlite_pragmas(SECURE_DELETE))
     if not inspect(engine).has_table(EVENTS_TABLE):
         engine.dispose()
         return None
     return engine
-
-
-def _secure_delete(dbapi_connection, _record) -> None:
-    # Deleted rows are overwritten with zeros instead of staying readable in free pages.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA secure_delete=ON")
-    cursor.close()
 
 
 def compact_sqlite(engine: Engine) -> None:

@@ -22,9 +22,7 @@ import uuid
 from pathlib import Path
 
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run_bench as rb  # noqa: E402 - after the path is set
+import run_bench as rb  # bench/ is on sys.path: this script runs from there
 
 
 def top(profile: Path, sort: str, limit: int, pattern: str = "") -> str:

@@ -340,7 +340,6 @@ def nlu_quality(procs: Processes, tmp: Path) -> dict:
 
 
 def crisis_guard() -> dict:
-    sys.path.insert(0, str(ROOT))
     from actions.crisis_phrases import check  # the same check as scripts/guard_report.py
 
     tables = {}

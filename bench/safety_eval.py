@@ -27,10 +27,9 @@ from typing import Dict, List, Optional
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tests.e2e_servers import Assistant  # the same start-up as the end-to-end tests
 
-from tests.e2e_servers import Assistant  # noqa: E402 - the same start-up as the end-to-end tests
+ROOT = Path(__file__).resolve().parent.parent
 
 PROTOCOL_ACTION = "action_crisis_response"
 CHECK_IN_ACTION = "action_risk_check_in"

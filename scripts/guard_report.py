@@ -4,10 +4,9 @@ import csv
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from actions.crisis_phrases import check
 
-from actions.crisis_phrases import check  # noqa: E402 - after the path is set
+ROOT = Path(__file__).resolve().parent.parent
 
 TABLES = ["tests/crisis_guard_cases.tsv", "tests/crisis_guard_fresh_cases.tsv"]
 

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from actions import callback_flow, intake_flow, resume_check
+from actions.crisis_phrases import CATEGORY_FOR_INTENT
 from actions.topics import TOPIC_LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,3 +71,33 @@ def test_no_practice_specific_facts_in_static_answers():
     # Practice details come from the profile through actions, never from the domain.
     text = yaml.safe_dump(RESPONSES)
     assert not re.search(r"\$\d|\(555\)|@example\.com|\bVirginia\b", text)
+
+
+# A crisis message, the direct risk question's answer or "stop" in the middle of a form is never
+# stored as the answer to the question being asked.
+NOT_AN_ANSWER = set(CATEGORY_FOR_INTENT) | {"risk_check_in", "stop_intake"}
+# Distress is what this question asks about (domain.yml): only a crisis interrupts it.
+ASKS_ABOUT_DISTRESS = {"concerns"}
+
+
+def form_slot_mappings(form):
+    """Every slot the domain fills while `form` is active."""
+    return {name for name, slot in DOMAIN["slots"].items() for mapping in slot.get("mappings", [])
+            for condition in mapping.get("conditions", []) if condition.get("active_loop") == form}
+
+
+@pytest.mark.parametrize("form, questions", [
+    ("intake_form", intake_flow.ALL_SLOTS + [resume_check.SLOT]),
+    ("callback_form", list(callback_flow.CHECKS)),
+])
+def test_each_form_asks_exactly_its_flows_questions(form, questions):
+    # The domain repeats one mapping per question; a question added to the flow but not to
+    # domain.yml (or left behind there) would be skipped or asked with no answer kept.
+    assert DOMAIN["forms"][form]["required_slots"] == questions
+    assert form_slot_mappings(form) == set(questions)
+    for name in questions:
+        [mapping] = DOMAIN["slots"][name]["mappings"]
+        assert {**mapping, "not_intent": set(mapping.get("not_intent", []))} == {
+            "type": "from_text", "conditions": [{"active_loop": form, "requested_slot": name}],
+            "not_intent": NOT_AN_ANSWER - {"risk_check_in"} if name in ASKS_ABOUT_DISTRESS else NOT_AN_ANSWER}, name
+        assert f"action_ask_{name}" in DOMAIN["actions"], name

@@ -25,18 +25,16 @@ from pathlib import Path
 from typing import Dict, Optional
 from urllib.parse import unquote, urlsplit
 
-WEB = Path(__file__).resolve().parent
-ROOT = WEB.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from actions.practice_profile import (  # noqa: E402 - needs the project root on sys.path
+from actions.practice_profile import (
     PracticeProfile,
     current_profile,
     format_address,
     format_hours,
     format_states,
 )
+
+WEB = Path(__file__).resolve().parent
+ROOT = WEB.parent
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
