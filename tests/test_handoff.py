@@ -21,7 +21,7 @@ from actions.crisis_actions import ActionCrisisResponse
 from actions.outbox import OutboxMessage
 from actions.practice_profile import current_profile
 from actions.staff_alerts import CrisisAlert, send_crisis_alert
-from tests.conftest import migrated_database
+from tests.conftest import BACKENDS, integration_fixture, migrated_database
 from tests.e2e_servers import free_port
 from tests.staff_receiver import Mailbox, running, signature_ok
 
@@ -34,7 +34,7 @@ ANSWERS = {"name": NAME, "email": EMAIL, "phone": PHONE, "preferred_contact_meth
            **{f"gad7_{n}": 2 for n in range(1, 8)}}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def db(request, tmp_path, monkeypatch):
     with migrated_database(request, tmp_path, monkeypatch, tables=("outbox", "intakes")) as database:
         store.ensure_migrated()
@@ -42,12 +42,14 @@ def db(request, tmp_path, monkeypatch):
 
 
 @pytest.fixture
+@integration_fixture
 def receiver(monkeypatch):
     with running(monkeypatch, SECRET) as receiver:
         yield receiver
 
 
 @pytest.fixture
+@integration_fixture
 def mailbox(monkeypatch):
     """A real SMTP server on loopback (plain, as a local relay would be)."""
     box = Mailbox()

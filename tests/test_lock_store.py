@@ -19,11 +19,13 @@ from rasa.core.lock_store import InMemoryLockStore, LockError, LockStore
 from rasa.core.utils import read_endpoints_from_path
 
 from components.lock_store import AtomicRedisLockStore, EnvironmentLockStore
+from tests.conftest import integration_fixture
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
+@integration_fixture
 def prefix():
     try:
         redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()

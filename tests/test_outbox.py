@@ -20,7 +20,7 @@ from sqlalchemy import inspect, select, text
 from actions import intake_store as store
 from actions import outbox
 from actions.outbox import OutboxMessage
-from tests.conftest import migrated_database
+from tests.conftest import BACKENDS, integration_fixture, migrated_database
 from tests.staff_receiver import running
 
 KEY = Fernet.generate_key().decode()
@@ -36,6 +36,7 @@ PAYLOAD = {"conversation_id": "conv-1", "name": NAME, "phone": PHONE, "concerns"
 # --- The receiver (tests/staff_receiver.py) ------------------------------------------------------
 
 @pytest.fixture
+@integration_fixture
 def receiver(monkeypatch):
     with running(monkeypatch, SECRET) as receiver:
         yield receiver
@@ -43,7 +44,7 @@ def receiver(monkeypatch):
 
 # --- The databases --------------------------------------------------------------------------------
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def db(request, tmp_path, monkeypatch):
     """A migrated, empty database on each backend, with a fixed key and no webhook configured."""
     monkeypatch.setenv("INTAKE_ENCRYPTION_KEY", KEY)
