@@ -247,12 +247,15 @@ def test_a_message_waits_only_up_to_the_bound_and_then_fails_with_a_lock_error(p
     store = leased_server(prefix, monkeypatch, wait="1")
 
     async def hold_and_wait():
+        held = asyncio.Event()
+
         async def hold():
             async with store.lock("c7"):
-                await asyncio.sleep(2.5)
+                held.set()
+                await asyncio.sleep(2.5)  # the message being processed, longer than the 1 s wait bound
 
         async def wait():
-            await asyncio.sleep(0.1)
+            await held.wait()
             started = time.monotonic()
             with pytest.raises(LockWaitTimeout):
                 async with store.lock("c7"):

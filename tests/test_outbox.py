@@ -22,6 +22,7 @@ from actions import outbox
 from actions.outbox import OutboxMessage
 from tests.conftest import BACKENDS, integration_fixture, migrated_database
 from tests.staff_receiver import running
+from tests.waiting import wait_until
 
 KEY = Fernet.generate_key().decode()
 SECRET = "s3cret-for-tests"
@@ -305,10 +306,10 @@ def test_run_worker_delivers_in_a_thread_and_stops(db, receiver):
     stop = threading.Event()
     thread = threading.Thread(target=outbox.run_worker, args=(stop, 0.05), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while receiver.ids() != [message_id] and time.monotonic() < deadline:
-        time.sleep(0.02)
-    stop.set()
+    try:
+        wait_until(lambda: receiver.ids() == [message_id], 10, "the worker thread delivered the message")
+    finally:
+        stop.set()
     thread.join(5)
     assert not thread.is_alive()
     assert receiver.ids() == [message_id]
