@@ -11,6 +11,7 @@ import os
 import signal
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import List, Optional
 
@@ -18,6 +19,7 @@ import pytest
 import requests
 import socketio
 
+from tests import waiting
 from tests.e2e_servers import Assistant
 
 pytestmark = pytest.mark.e2e
@@ -53,14 +55,8 @@ def server_pid(assistant: Assistant, marker: str) -> Optional[int]:
     return None
 
 
-def wait_until(condition, seconds: float, message: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(message)
+# Twice a second is often enough for a restarting server, and leaves it the CPU.
+wait_until = partial(waiting.wait_until, interval=0.5)
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ import ssl
 import threading
 import time
 import uuid
+from functools import partial
 
 import pytest
 import requests
@@ -31,6 +32,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from components.lock_store import BUSY_REPLY
+from tests import waiting
 from tests.conftest import PG_URL
 from tests.e2e_servers import Assistant, Nginx
 from tests.staff_receiver import running
@@ -156,10 +158,9 @@ def test_alternating_servers_keep_every_conversation_whole_and_hand_off_once(ser
         engine.dispose()
     assert sorted(rows) == sorted((sender, "submitted") for sender in senders)  # one intake each
 
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(receiver.documents()) < CONVERSATIONS:
-        time.sleep(0.3)
-    time.sleep(2)  # two workers poll the same outbox: a double delivery would show up now
+    wait_until(lambda: len(receiver.documents()) >= CONVERSATIONS, 30, "every summary reached the receiver")
+    waiting.stays_true(lambda: len(receiver.documents()) == CONVERSATIONS, 2,
+                       "two workers poll the same outbox: a double delivery would show up by then")
     summaries = [doc["conversation_id"] for doc in receiver.documents() if doc["type"] == "intake_summary"]
     assert sorted(summaries) == sorted(senders)
 
@@ -174,11 +175,8 @@ def queued_tickets(prefix, sender):
     return redis.Redis(host="127.0.0.1", port=6379, db=1).zcard(f"{prefix}:ticketlock:{sender}:tickets")
 
 
-def wait_until(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
+# Tickets come and go within milliseconds: poll often.
+wait_until = partial(waiting.wait_until, interval=0.02)
 
 
 class Paused:
