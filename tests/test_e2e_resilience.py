@@ -11,7 +11,6 @@ import os
 import signal
 import time
 import uuid
-from functools import partial
 from pathlib import Path
 from typing import List, Optional
 
@@ -55,8 +54,9 @@ def server_pid(assistant: Assistant, marker: str) -> Optional[int]:
     return None
 
 
-# Twice a second is often enough for a restarting server, and leaves it the CPU.
-wait_until = partial(waiting.wait_until, interval=0.5)
+def wait_until(condition, seconds: float, message: str):
+    # Twice a second is often enough for a restarting server, and leaves it the CPU.
+    return waiting.wait_until(condition, seconds, message, interval=0.5)
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,6 @@ import ssl
 import threading
 import time
 import uuid
-from functools import partial
 
 import pytest
 import requests
@@ -175,8 +174,8 @@ def queued_tickets(prefix, sender):
     return redis.Redis(host="127.0.0.1", port=6379, db=1).zcard(f"{prefix}:ticketlock:{sender}:tickets")
 
 
-# Tickets come and go within milliseconds: poll often.
-wait_until = partial(waiting.wait_until, interval=0.02)
+def wait_until(condition, seconds, what):
+    return waiting.wait_until(condition, seconds, what, interval=0.02)  # tickets come and go within milliseconds
 
 
 class Paused:
