@@ -11,8 +11,8 @@ RASA := $(VENV)/bin/rasa
 MODEL := models/clinic.tar.gz
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install train run test lint validate unit e2e e2e-unpatched stories nlu-eval browser bench \
-	bench-fuzz webchat chromium nginx lock clean deploy-check install-walk
+.PHONY: help install train run test lint validate unit integration e2e e2e-unpatched stories nlu-eval \
+	browser bench bench-fuzz webchat chromium nginx lock clean deploy-check install-walk
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://' | \
@@ -35,7 +35,7 @@ train: install ## Train the model (only when data, config or the NLU components 
 run: install train webchat ## Start the action server, Rasa server and chat page (Ctrl-C stops all)
 	$(PY) scripts/run_all.py
 
-test: lint validate deploy-check train unit stories nlu-eval e2e e2e-unpatched browser ## Everything CI runs: lint, validate, train, tests, NLU evaluation
+test: lint validate deploy-check train unit integration stories nlu-eval e2e e2e-unpatched browser ## Everything CI runs: lint, validate, train, tests, NLU evaluation
 
 lint: install ## Lint the Python code
 	$(VENV)/bin/ruff check actions components scripts tests migrations web
@@ -55,8 +55,13 @@ validate: install ## Check the training data and domain for errors and warnings
 	$(RASA) data validate --max-history 5 2>&1 | tee results/validate.log; test $${PIPESTATUS[0]} -eq 0
 	@! grep -E "UserWarning|ERROR" results/validate.log | grep -vE "'($(ALLOWED_UNUSED))' is not used"
 
-unit: install ## Unit tests: pure logic and actions (no servers)
-	$(PY) -m pytest -q -m "not e2e and not browser" $(or $(TESTS),tests)
+# Test layers are pytest markers (pytest.ini, tests/conftest.py). A unit test may not reach PostgreSQL
+# or Redis or start a server (a guard in tests/conftest.py fails it), so `make unit` needs neither.
+unit: install ## Unit tests: pure logic and actions (no servers, no PostgreSQL or Redis)
+	$(PY) -m pytest -q -m "not e2e and not browser and not integration" $(or $(TESTS),tests)
+
+integration: install ## Integration tests: the real PostgreSQL and Redis, loopback HTTP/SMTP servers
+	$(PY) -m pytest -q -m "integration and not e2e and not browser" $(or $(TESTS),tests)
 
 # Conversation, end-to-end and browser tests also check every cached dialogue state against Rasa's
 # own computation (components/dialogue_state_cache.py) and fail on any difference.

@@ -1,14 +1,21 @@
-"""Shared fixtures: guard tables, Rasa SDK trackers for action tests, intake databases."""
+"""Shared fixtures: guard tables, Rasa SDK trackers for action tests, intake databases; the layers.
+
+Layers (markers registered in pytest.ini): a test with no layer marker is a unit test and may not
+start a server or reach PostgreSQL or Redis (unit_layer_guard fails it if it tries). integration:
+the real PostgreSQL, Redis, or a loopback HTTP/SMTP server; e2e and browser start the assistant.
+"""
 
 from __future__ import annotations
 
 import csv
 import os
+import socket
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -63,6 +70,77 @@ def isolated_intake_database(request, tmp_path_factory, monkeypatch):
 
 PG_URL = os.environ.get("INTAKE_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
+# The intake database backends a store test runs on: the PostgreSQL one belongs to the integration layer.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)]
+
+
+# --- Layers ---------------------------------------------------------------------------------------
+
+def integration_fixture(function):
+    """Put under @pytest.fixture: the fixture starts a loopback server or reaches PostgreSQL or Redis,
+    so every test that uses it, directly or through another fixture, is an integration test."""
+    function.starts_a_server = True
+    return function
+
+
+LAYERS = ("integration", "e2e", "browser")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        definitions = getattr(item, "_fixtureinfo", None)
+        uses = [fixture for name in (definitions.names_closure if definitions else ())
+                for fixture in definitions.name2fixturedefs.get(name, ())]
+        if any(getattr(fixture.func, "starts_a_server", False) for fixture in uses):
+            item.add_marker(pytest.mark.integration)
+
+
+SERVICE_PORTS = {5432: "PostgreSQL", 6379: "Redis", urlsplit(PG_URL).port or 5432: "PostgreSQL"}
+
+
+@pytest.fixture(autouse=True)
+def unit_layer_guard(request, monkeypatch):
+    """A unit test fails at once if it connects to PostgreSQL or Redis or starts a server, so
+    `make unit` passes with neither running and nothing slips into it that needs them."""
+    if any(request.node.get_closest_marker(layer) for layer in LAYERS):
+        yield
+        return
+
+    def refuse(what: str):
+        pytest.fail(f"a unit test {what}: mark it integration (or use a fixture made with "
+                    "integration_fixture)", pytrace=False)
+
+    def check(address) -> None:
+        if isinstance(address, tuple) and len(address) >= 2 and address[1] in SERVICE_PORTS:
+            refuse(f"connects to {SERVICE_PORTS[address[1]]} at {address[0]}:{address[1]}")
+
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def connect(self, address):
+        check(address)
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        check(address)
+        return real_connect_ex(self, address)
+
+    def listen(self, *args):
+        refuse(f"starts a server (listens on {self.getsockname()})")
+
+    def pg_connect(*args, **kwargs):
+        refuse("connects to PostgreSQL (psycopg2.connect)")
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket.socket, "listen", listen)
+    try:  # libpq opens its own sockets, out of Python's sight: stop it at the driver
+        import psycopg2
+    except ImportError:
+        pass
+    else:
+        monkeypatch.setattr(psycopg2, "connect", pg_connect)
+    yield
+
 
 @dataclass
 class Database:
@@ -72,6 +150,7 @@ class Database:
 
 
 @pytest.fixture(scope="session")
+@integration_fixture
 def postgres_admin():
     from sqlalchemy import create_engine
     from sqlalchemy.exc import OperationalError

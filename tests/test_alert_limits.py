@@ -16,14 +16,14 @@ from actions import alert_limits, handoff, outbox, staff
 from actions import intake_store as store
 from actions.outbox import OutboxMessage
 from actions.staff_alerts import CrisisAlert, send_crisis_alert
-from tests.conftest import migrated_database
+from tests.conftest import BACKENDS, integration_fixture, migrated_database
 from tests.staff_receiver import running, signature_ok
 
 SECRET = "alert-limits-secret"
 PHONE = "(555) 410-7788"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def db(request, tmp_path, monkeypatch):
     for name in (alert_limits.REPEAT_WINDOW_ENV, alert_limits.BURST_LIMIT_ENV, alert_limits.BURST_MINUTES_ENV,
                  alert_limits.CALLBACK_PER_NUMBER_ENV, alert_limits.CALLBACK_REPEAT_HOURS_ENV):
@@ -34,6 +34,7 @@ def db(request, tmp_path, monkeypatch):
 
 
 @pytest.fixture
+@integration_fixture
 def receiver(monkeypatch):
     with running(monkeypatch, SECRET) as receiver:
         yield receiver

@@ -7,7 +7,6 @@ count toward its limit exactly as they would in production."""
 
 import subprocess
 import sys
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,6 +16,7 @@ from cryptography.fernet import Fernet
 
 from tests.e2e_servers import ROOT, Assistant
 from tests.staff_receiver import running, signature_ok
+from tests.waiting import stays_true, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -63,12 +63,13 @@ def documents_for(receiver, predicate):
 
 
 def wait_for(receiver, predicate, count=1, seconds=DELIVERY_SECONDS):
-    """Polls until at least `count` documents match, then gives a further page time to arrive."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and len(documents_for(receiver, predicate)) < count:
-        time.sleep(0.2)
-    time.sleep(SETTLE_SECONDS)
-    return documents_for(receiver, predicate)
+    """Polls until at least `count` documents match, then watches for a further one for SETTLE_SECONDS."""
+    wait_until(lambda: len(documents_for(receiver, predicate)) >= count, seconds,
+               f"{count} matching page(s) reached staff", interval=0.2)
+    found = documents_for(receiver, predicate)
+    stays_true(lambda: len(documents_for(receiver, predicate)) == len(found), SETTLE_SECONDS,
+               f"no page beyond these {len(found)}: one, were it coming, would arrive by then")
+    return found
 
 
 def staff_cli(assistant, *args):

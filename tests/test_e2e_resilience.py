@@ -18,6 +18,7 @@ import pytest
 import requests
 import socketio
 
+from tests import waiting
 from tests.e2e_servers import Assistant
 
 pytestmark = pytest.mark.e2e
@@ -54,13 +55,8 @@ def server_pid(assistant: Assistant, marker: str) -> Optional[int]:
 
 
 def wait_until(condition, seconds: float, message: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(message)
+    # Twice a second is often enough for a restarting server, and leaves it the CPU.
+    return waiting.wait_until(condition, seconds, message, interval=0.5)
 
 
 @pytest.fixture(scope="module")

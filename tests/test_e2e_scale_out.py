@@ -32,6 +32,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from components.lock_store import BUSY_REPLY
+from tests import waiting
 from tests.conftest import PG_URL
 from tests.e2e_servers import Assistant, Nginx
 from tests.staff_receiver import running
@@ -161,10 +162,9 @@ def test_alternating_servers_keep_every_conversation_whole_and_hand_off_once(ser
         engine.dispose()
     assert sorted(rows) == sorted((sender, "submitted") for sender in senders)  # one intake each
 
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(receiver.documents()) < CONVERSATIONS:
-        time.sleep(0.3)
-    time.sleep(2)  # two workers poll the same outbox: a double delivery would show up now
+    wait_until(lambda: len(receiver.documents()) >= CONVERSATIONS, 30, "every summary reached the receiver")
+    waiting.stays_true(lambda: len(receiver.documents()) == CONVERSATIONS, 2,
+                       "two workers poll the same outbox: a double delivery would show up by then")
     summaries = [doc["conversation_id"] for doc in receiver.documents() if doc["type"] == "intake_summary"]
     assert sorted(summaries) == sorted(senders)
 
@@ -180,10 +180,7 @@ def queued_tickets(prefix, sender):
 
 
 def wait_until(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.02)
+    return waiting.wait_until(condition, seconds, what, interval=0.02)  # tickets come and go within milliseconds
 
 
 class Paused:

@@ -21,9 +21,10 @@ from actions.crisis_actions import ActionCrisisResponse
 from actions.outbox import OutboxMessage
 from actions.practice_profile import current_profile
 from actions.staff_alerts import CrisisAlert, send_crisis_alert
-from tests.conftest import migrated_database
+from tests.conftest import BACKENDS, integration_fixture, migrated_database
 from tests.e2e_servers import free_port
 from tests.staff_receiver import Mailbox, running, signature_ok
+from tests.waiting import stays_true, wait_until
 
 SECRET = "handoff-test-secret"
 NAME, PHONE, EMAIL, CONCERNS = "Rosa Kealoha-Brandt", "(555) 267-3341", "rosa.kb@example.org", "panic on trains"
@@ -34,7 +35,7 @@ ANSWERS = {"name": NAME, "email": EMAIL, "phone": PHONE, "preferred_contact_meth
            **{f"gad7_{n}": 2 for n in range(1, 8)}}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def db(request, tmp_path, monkeypatch):
     with migrated_database(request, tmp_path, monkeypatch, tables=("outbox", "intakes")) as database:
         store.ensure_migrated()
@@ -42,12 +43,14 @@ def db(request, tmp_path, monkeypatch):
 
 
 @pytest.fixture
+@integration_fixture
 def receiver(monkeypatch):
     with running(monkeypatch, SECRET) as receiver:
         yield receiver
 
 
 @pytest.fixture
+@integration_fixture
 def mailbox(monkeypatch):
     """A real SMTP server on loopback (plain, as a local relay would be)."""
     box = Mailbox()
@@ -335,10 +338,9 @@ def test_worker_process_killed_mid_retry_loses_nothing_and_sends_once(db, receiv
 
     first = worker()
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and rows()[0].attempts < 1:
-            time.sleep(0.2)
-        assert rows()[0].attempts >= 1 and rows()[0].last_error == "connection error"
+        wait_until(lambda: rows()[0].attempts >= 1, 30, "the first worker tried the receiver that is down",
+                   interval=0.2)
+        assert rows()[0].last_error == "connection error"
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait()
@@ -347,10 +349,10 @@ def test_worker_process_killed_mid_retry_loses_nothing_and_sends_once(db, receiv
         session.get(OutboxMessage, message_id).next_attempt_at = store.utcnow()
     second = worker()
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and rows()[0].status != "delivered":
-            time.sleep(0.2)
-        time.sleep(1)
+        wait_until(lambda: rows()[0].status == "delivered", 30, "the new worker delivered the message",
+                   interval=0.2)
+        stays_true(lambda: receiver.ids() == [message_id], 1,
+                   "the worker polls every 0.2 s: a second delivery would come within five polls")
     finally:
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=10) == 0  # a clean stop on SIGTERM

@@ -11,6 +11,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from components import input_checks
 from components.tracker_store import EnvironmentSQLTrackerStore, TrackerStoreInputError
+from tests.conftest import BACKENDS
 
 
 @pytest.mark.parametrize("value", ["a", "9f1c2a9e0b4d4f6e8a7b6c5d4e3f2a1b", "crisis--1234", "user@site:1",
@@ -46,7 +47,7 @@ def _store(backend, tmp_path):
                                       username="postgres", domain=domain)
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("bad_id", ["\ud800", "a\x00b"], ids=["surrogate", "nul"])
 def test_the_tracker_store_refuses_a_bad_id_without_stopping_the_server(backend, bad_id, tmp_path):
     store = _store(backend, tmp_path)

@@ -16,7 +16,7 @@ from sqlalchemy import inspect, select, text, update
 
 import actions.outbox  # noqa: F401 - the outbox table is part of the schema the migrations build
 from actions import intake_store as store
-from tests.conftest import migrated_database
+from tests.conftest import BACKENDS, migrated_database
 
 KEY_A, KEY_B, KEY_C = (Fernet.generate_key().decode() for _ in range(3))
 
@@ -28,7 +28,7 @@ MEDICATIONS = "lamotrigine 100mg and sometimes lorazepam"
 PHI = (NAME, EMAIL, PHONE, CONCERNS, MEDICATIONS, "Okonkwo", "lindqvist.7731", "014 8832", "metro", "lorazepam")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def db(request, tmp_path, monkeypatch):
     """A migrated, empty intake database on each backend, with key A and a private var/ directory."""
     monkeypatch.setenv("INTAKE_ENCRYPTION_KEY", KEY_A)

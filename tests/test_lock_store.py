@@ -19,11 +19,13 @@ from rasa.core.lock_store import InMemoryLockStore, LockError, LockStore
 from rasa.core.utils import read_endpoints_from_path
 
 from components.lock_store import AtomicRedisLockStore, EnvironmentLockStore
+from tests.conftest import integration_fixture
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
+@integration_fixture
 def prefix():
     try:
         redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()
@@ -245,12 +247,15 @@ def test_a_message_waits_only_up_to_the_bound_and_then_fails_with_a_lock_error(p
     store = leased_server(prefix, monkeypatch, wait="1")
 
     async def hold_and_wait():
+        held = asyncio.Event()
+
         async def hold():
             async with store.lock("c7"):
-                await asyncio.sleep(2.5)
+                held.set()
+                await asyncio.sleep(2.5)  # the message being processed, longer than the 1 s wait bound
 
         async def wait():
-            await asyncio.sleep(0.1)
+            await held.wait()
             started = time.monotonic()
             with pytest.raises(LockWaitTimeout):
                 async with store.lock("c7"):

@@ -20,8 +20,9 @@ from sqlalchemy import inspect, select, text
 from actions import intake_store as store
 from actions import outbox
 from actions.outbox import OutboxMessage
-from tests.conftest import migrated_database
+from tests.conftest import BACKENDS, integration_fixture, migrated_database
 from tests.staff_receiver import running
+from tests.waiting import wait_until
 
 KEY = Fernet.generate_key().decode()
 SECRET = "s3cret-for-tests"
@@ -36,6 +37,7 @@ PAYLOAD = {"conversation_id": "conv-1", "name": NAME, "phone": PHONE, "concerns"
 # --- The receiver (tests/staff_receiver.py) ------------------------------------------------------
 
 @pytest.fixture
+@integration_fixture
 def receiver(monkeypatch):
     with running(monkeypatch, SECRET) as receiver:
         yield receiver
@@ -43,7 +45,7 @@ def receiver(monkeypatch):
 
 # --- The databases --------------------------------------------------------------------------------
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def db(request, tmp_path, monkeypatch):
     """A migrated, empty database on each backend, with a fixed key and no webhook configured."""
     monkeypatch.setenv("INTAKE_ENCRYPTION_KEY", KEY)
@@ -304,10 +306,10 @@ def test_run_worker_delivers_in_a_thread_and_stops(db, receiver):
     stop = threading.Event()
     thread = threading.Thread(target=outbox.run_worker, args=(stop, 0.05), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while receiver.ids() != [message_id] and time.monotonic() < deadline:
-        time.sleep(0.02)
-    stop.set()
+    try:
+        wait_until(lambda: receiver.ids() == [message_id], 10, "the worker thread delivered the message")
+    finally:
+        stop.set()
     thread.join(5)
     assert not thread.is_alive()
     assert receiver.ids() == [message_id]

@@ -23,7 +23,7 @@ from actions import intake_store as store
 from actions.intake_store import AuditEvent, Intake
 from actions.outbox import OutboxMessage
 from actions.practice_profile import load_profile
-from tests.conftest import migrated_database
+from tests.conftest import BACKENDS, migrated_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = load_profile()
@@ -31,7 +31,7 @@ JANE = "Jane Doe"
 SAM = "Sam Lee"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def db(request, tmp_path, monkeypatch):
     """A migrated, empty intake database on each backend with its own key."""
     monkeypatch.setenv("INTAKE_ENCRYPTION_KEY", Fernet.generate_key().decode())

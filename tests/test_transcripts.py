@@ -28,7 +28,7 @@ from actions.intake_store import AuditEvent, Intake, IntakeEncryptionError
 from actions.outbox import OutboxMessage
 from actions.practice_profile import load_profile
 from components.tracker_store import EnvironmentSQLTrackerStore
-from tests.conftest import PG_URL, migrated_database
+from tests.conftest import BACKENDS, PG_URL, migrated_database
 
 DOMAIN = Domain.from_dict({
     "intents": ["greet", "inform"],
@@ -45,7 +45,7 @@ class TrackerDatabase:
     raw_text: Callable[[], str]  # the events table as the database holds it
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def tracker_db(request, tmp_path, monkeypatch):
     """An empty tracker database on each backend, configured through TRACKER_STORE_* as in production."""
     opened = []

@@ -4,7 +4,11 @@ import socket
 import threading
 import time
 
+import pytest
+
 from tests.e2e_servers import free_port
+
+pytestmark = pytest.mark.integration  # a real page server on loopback
 
 
 def test_an_idle_connection_is_closed_after_the_socket_timeout(monkeypatch):
