@@ -41,6 +41,10 @@ MAX_MESSAGE_CHARS ?= 4000
 SANIC_REQUEST_MAX_SIZE ?= 1048576
 WEB_SOCKET_TIMEOUT ?= 20
 ACTION_TIMEOUT_SECONDS ?= 5
+# Messages one chat may send over socket.io: a burst, then this many per second on average
+# (components/input_checks.py); faster ones are asked to wait, a possible crisis never is.
+CHAT_MESSAGE_BURST ?= 10
+CHAT_MESSAGES_PER_SECOND ?= 1
 # Staff paging limits (actions/alert_limits.py): repeats of an open alert (same chat and crisis
 # category) are counted, not paged, until it is quiet this long or staff mark it handled;
 ALERT_REPEAT_WINDOW_MINUTES ?= 60

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Optional
+import time
+from collections import OrderedDict
+from typing import Any, Optional, Tuple
 
 # Conversation ids are also path segments of Rasa's HTTP API and keys in the databases:
 # printable ASCII letters, digits and a few separators only.
@@ -33,6 +35,47 @@ INVALID_SESSION_REPLY = (
     "Sorry, this chat session isn't valid. Please reload the page to start a new chat. If you "
     "are in crisis, please call or text 988, or call 911 in an emergency."
 )
+
+
+TOO_FAST_REPLY = (
+    "You're sending messages faster than I can answer, so I skipped that one. Please wait a "
+    "moment and send it again. If you are in crisis, please call or text 988 now, or call 911 "
+    "in an emergency."
+)
+
+
+class MessageRate:
+    """How many messages one chat may send: `burst` at once, then `per_second` on average (a token
+    bucket per key). A person types far slower; a script looping over one open WebSocket, which
+    the proxy's per-request limits do not see, is slowed here. Memory stays bounded: the
+    chats not heard from the longest are forgotten first."""
+
+    def __init__(self, per_second: float, burst: int, max_keys: int = 10_000):
+        self.per_second, self.burst, self.max_keys = float(per_second), float(burst), max_keys
+        self._buckets: "OrderedDict[str, Tuple[float, float]]" = OrderedDict()  # key -> (tokens, time)
+
+    def allow(self, key: str, now: Optional[float] = None) -> bool:
+        now = time.monotonic() if now is None else now
+        tokens, last = self._buckets.pop(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.per_second)
+        allowed = tokens >= 1.0
+        self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
+        while len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+        return allowed
+
+
+def message_rate_from_environment() -> MessageRate:
+    return MessageRate(per_second=_positive_float("CHAT_MESSAGES_PER_SECOND", 1.0),
+                       burst=int(_positive_float("CHAT_MESSAGE_BURST", 10)))
+
+
+def _positive_float(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 def domain_intents(path: str = "domain.yml") -> Optional[set]:

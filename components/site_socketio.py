@@ -17,7 +17,9 @@ get a token from.
 Every event a browser sends is checked before Rasa sees it: a message for another id, a message
 that is not text or one over the size cap gets a kind answer (with the 988 line) and is not
 processed; the text of every other message is cleaned of control characters and unpaired
-surrogates.
+surrogates. A chat sending faster than a person types (CHAT_MESSAGES_PER_SECOND after a burst of
+CHAT_MESSAGE_BURST) is asked to wait, except for a message the crisis phrase guard flags, which
+always goes through.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any, Callable, Dict, Optional
 
 from rasa.core.channels.socketio import SocketIOInput
 
+from actions import crisis_phrases
 from components import conversation_ids, input_checks
 
 # engine.io refuses larger packets (python-socketio's default is 1 MB).
@@ -48,6 +51,7 @@ class SiteSocketIOInput(SocketIOInput):
         rasa_connect = handlers["connect"]
         rasa_message = handlers[self.user_message_evt]
         self._known_intents = input_checks.domain_intents()
+        rate = input_checks.message_rate_from_environment()
 
         async def connect(sid, environ, auth=None):
             origin = environ.get("HTTP_ORIGIN")
@@ -77,6 +81,8 @@ class SiteSocketIOInput(SocketIOInput):
                     reply = input_checks.INVALID_SESSION_REPLY
                 else:
                     data["session_id"] = confirmed["conversation_id"]
+                    if not rate.allow(confirmed["conversation_id"]) and not _may_be_crisis(data["message"]):
+                        reply = input_checks.TOO_FAST_REPLY  # a possible crisis always goes through
             if reply:
                 await self.sio.emit(self.bot_message_evt, {"text": reply}, room=sid)
                 return None
@@ -97,6 +103,12 @@ class SiteSocketIOInput(SocketIOInput):
         data["message"] = input_checks.readable_text(data["message"], getattr(self, "_known_intents", None))
         data[self.metadata_key] = _metadata(data.get(self.metadata_key))
         return None
+
+
+def _may_be_crisis(text: str) -> bool:
+    """The phrase guard's verdict is crisis or unsure: such a message is never held back by the rate limit."""
+    verdict = crisis_phrases.check(text)
+    return verdict.is_crisis or verdict.verdict == crisis_phrases.UNCERTAIN or verdict.not_safe
 
 
 def _metadata(value: Any) -> Dict[str, Any]:

@@ -145,6 +145,41 @@ def test_socketio_refuses_malformed_ids_and_keeps_serving(assistant):
     assert "automated assistant" in assistant.text(f"after-{uuid.uuid4().hex}", "hi")
 
 
+def test_a_chat_flooding_one_socket_is_slowed_but_a_crisis_message_still_goes_through(assistant):
+    # nginx limits requests per visitor, but one open WebSocket carries any number of messages.
+    async def flood():
+        client = socketio.AsyncClient()
+        replies, confirmed = [], []
+        client.on("bot_uttered", lambda data: replies.append(data.get("text") or ""))
+        client.on("session_confirm", lambda data: confirmed.append(data))
+        await client.connect(assistant.url, transports=["polling"], socketio_path="/socket.io")
+        try:
+            await client.emit("session_request", {})
+            await wait_until_async(lambda: confirmed)
+            for _ in range(25):
+                await client.emit("user_uttered", {"session_id": confirmed[0], "message": "what are your hours"})
+                await asyncio.sleep(0.02)  # one poll request each: engine.io refuses 16+ packets in one
+            await client.emit("user_uttered", {"session_id": confirmed[0], "message": "i want to kill myself"})
+            await wait_until_async(lambda: any("Are you safe right now?" in reply for reply in replies), 120,
+                                   replies)
+            return replies
+        finally:
+            await client.disconnect()
+
+    async def wait_until_async(condition, seconds=60, seen=None):
+        deadline = time.monotonic() + seconds
+        while not condition():
+            assert time.monotonic() < deadline, f"no answer over socket.io; answers so far: {seen}"
+            await asyncio.sleep(0.2)
+
+    replies = asyncio.run(flood())
+    too_fast = [reply for reply in replies if "faster than I can answer" in reply]
+    assert too_fast and all("988" in reply for reply in too_fast)
+    assert sum("Monday" in reply for reply in replies) <= 15  # the burst, and a few more as time passed
+    # The crisis response itself (not only the 988 line of the "too fast" answer).
+    assert any("988" in reply and "faster than I can answer" not in reply for reply in replies)
+
+
 def test_a_killed_action_server_is_restarted_and_crisis_is_answered_meanwhile(assistant):
     actions = server_pid(assistant, "serve_actions")
     rasa = server_pid(assistant, "serve_rasa.py")

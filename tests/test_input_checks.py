@@ -94,3 +94,24 @@ def test_rasa_structured_logs_lose_text_and_clear_conversation_ids():
     assert event == {"event": "rest.message.received.failure", "text": "[redacted]",
                      "sender_id": log_id("conv-secret")}
     assert log_id("conv-secret") != log_id("conv-other") and "conv-secret" not in log_id("conv-secret")
+
+
+def test_a_chat_may_send_a_burst_then_about_one_message_a_second():
+    rate = input_checks.MessageRate(per_second=1, burst=3)
+    assert [rate.allow("a", now=0.0) for _ in range(4)] == [True, True, True, False]
+    assert rate.allow("b", now=0.0)  # another chat has its own allowance
+    assert not rate.allow("a", now=0.5) and rate.allow("a", now=1.6)
+    assert [rate.allow("a", now=100.0) for _ in range(4)] == [True, True, True, False]  # never above the burst
+
+
+def test_the_rate_limit_forgets_the_quietest_chats_first_and_stays_bounded():
+    rate = input_checks.MessageRate(per_second=1, burst=1, max_keys=2)
+    assert rate.allow("a", now=0.0) and rate.allow("b", now=0.0) and rate.allow("c", now=0.0)
+    assert len(rate._buckets) == 2 and rate.allow("a", now=0.0)  # "a" was forgotten: a fresh allowance
+
+
+def test_a_wrong_rate_setting_falls_back_to_the_default(monkeypatch):
+    monkeypatch.setenv("CHAT_MESSAGES_PER_SECOND", "fast")
+    monkeypatch.setenv("CHAT_MESSAGE_BURST", "-3")
+    rate = input_checks.message_rate_from_environment()
+    assert (rate.per_second, rate.burst) == (1.0, 10.0)
