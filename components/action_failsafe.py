@@ -16,27 +16,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any, List
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import ActiveLoop, BotUttered, Event, SlotSet
 
+from actions import settings
 from actions.crisis_phrases import CATEGORY_FOR_INTENT, SELF_HARM
 
 logger = logging.getLogger(__name__)
 
 CRISIS_ACTION = "action_crisis_response"
-DEFAULT_TIMEOUT_SECONDS = 5.0
 
 _rasa_run = RemoteAction.run
 
 
 def action_timeout() -> float:
-    try:
-        return max(0.5, float(os.environ.get("ACTION_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS))
-    except ValueError:
-        return DEFAULT_TIMEOUT_SECONDS
+    return settings.get("ACTION_TIMEOUT_SECONDS")  # at least 0.5 s; a bad value: the default
 
 
 async def _run(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Event]:

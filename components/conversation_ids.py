@@ -17,10 +17,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import re
 import secrets
 from typing import Any, Optional
+
+from actions import settings
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ _process_key: Optional[bytes] = None
 
 def _key() -> bytes:
     global _process_key
-    configured = os.environ.get("CONVERSATION_ID_KEY")
+    configured = settings.raw("CONVERSATION_ID_KEY")
     if configured:
         return configured.encode()
     if _process_key is None:

@@ -41,7 +41,6 @@ from __future__ import annotations
 import contextvars
 import copy
 import operator
-import os
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.core.policies.policy import PolicyPrediction
@@ -65,6 +64,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
+from actions import settings
+
 VERIFY_VARIABLE = "CLINIC_VERIFY_STATE_CACHE"
 _APPLIED = "_clinic_applied_events_progress"
 _STATES = "_clinic_dialogue_states_progress"
@@ -83,7 +84,7 @@ _states_needed: contextvars.ContextVar[Optional[int]] = contextvars.ContextVar(
 
 
 def _verifying() -> bool:
-    return os.environ.get(VERIFY_VARIABLE, "") not in ("", "0")
+    return settings.raw(VERIFY_VARIABLE) not in (None, "0")
 
 
 class _EventsRead:

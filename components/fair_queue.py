@@ -18,24 +18,21 @@ conversation never holds one. Applied from the server's start by components/rasa
 from __future__ import annotations
 
 import asyncio
-import os
 import weakref
 from typing import Any, Optional
 
 from rasa.core.processor import MessageProcessor
 
-DEFAULT_CONCURRENCY = 2
+from actions import settings
+
+DEFAULT_CONCURRENCY = settings.setting("MESSAGE_CONCURRENCY").default
 
 _rasa_handle_message = MessageProcessor.handle_message
 _slots: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
 
 
 def concurrency() -> int:
-    value = os.environ.get("MESSAGE_CONCURRENCY", "")
-    try:
-        return max(1, int(value)) if value.strip() else DEFAULT_CONCURRENCY
-    except ValueError as error:
-        raise ValueError(f"MESSAGE_CONCURRENCY must be a whole number, not {value!r}") from error
+    return settings.get("MESSAGE_CONCURRENCY")  # at least 1; a bad value raises, naming the variable
 
 
 def _slots_for_this_loop() -> asyncio.Semaphore:

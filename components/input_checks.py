@@ -7,16 +7,16 @@ tracker store exit the whole server; an over-long message made every other visit
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections import OrderedDict
 from typing import Any, Optional, Tuple
 
+from actions import settings
+
 # Conversation ids are also path segments of Rasa's HTTP API and keys in the databases:
 # printable ASCII letters, digits and a few separators only.
 CONVERSATION_ID = re.compile(r"[A-Za-z0-9._:@+=~-]{1,128}")
-DEFAULT_MAX_MESSAGE_CHARS = 4000
 
 # Control characters other than tab and newlines, and unpaired UTF-16 surrogates (which cannot be
 # encoded as UTF-8, so no database or log can take them).
@@ -71,10 +71,7 @@ def message_rate_from_environment() -> MessageRate:
 
 
 def _positive_float(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        return default
+    value = settings.get(name)  # a bad value: the default
     return value if value > 0 else default
 
 
@@ -92,10 +89,7 @@ def domain_intents(path: str = "domain.yml") -> Optional[set]:
 
 def max_message_chars() -> int:
     """MAX_MESSAGE_CHARS from the environment (at least 200), else the default."""
-    try:
-        return max(200, int(os.environ.get("MAX_MESSAGE_CHARS") or DEFAULT_MAX_MESSAGE_CHARS))
-    except ValueError:
-        return DEFAULT_MAX_MESSAGE_CHARS
+    return settings.get("MAX_MESSAGE_CHARS")
 
 
 def conversation_id_problem(value: Any) -> Optional[str]:

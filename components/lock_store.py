@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 import time
 from collections import deque
@@ -57,31 +56,22 @@ from rasa.core.lock_store import (
 )
 from rasa.utils.endpoints import EndpointConfig
 
+from actions import settings
 from components.tracker_store import blank_to_none
 
 logger = logging.getLogger(__name__)
 
 # Keys outlive the longest ticket by this much, so a counter never restarts under a live ticket.
 KEY_TTL_MARGIN_SECONDS = 60
-DEFAULT_LEASE_SECONDS = 5.0
-DEFAULT_WAIT_SECONDS = 30.0
 POLL_SECONDS = 0.05
 
 
-def _setting(name: str, default: float, minimum: float) -> float:
-    value = os.environ.get(name, "")
-    try:
-        return max(minimum, float(value)) if value.strip() else default
-    except ValueError as error:
-        raise ValueError(f"{name} must be a number of seconds, not {value!r}") from error
-
-
 def lease_seconds() -> float:
-    return _setting("LOCK_LEASE_SECONDS", DEFAULT_LEASE_SECONDS, 1.0)
+    return settings.get("LOCK_LEASE_SECONDS")  # at least 1 s; a bad value raises, naming the variable
 
 
 def wait_seconds() -> float:
-    return _setting("LOCK_WAIT_SECONDS", DEFAULT_WAIT_SECONDS, 1.0)
+    return settings.get("LOCK_WAIT_SECONDS")
 
 
 class LockWaitTimeout(LockError):
@@ -270,16 +260,16 @@ class EnvironmentLockStore(LockStore):
     `backend`, so the same file serves both. Rasa only ever calls `lock()`."""
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None) -> None:
-        settings = dict(endpoint_config.kwargs) if endpoint_config else {}
-        backend = blank_to_none(settings.pop("backend", None)) or "in_memory"
+        options = dict(endpoint_config.kwargs) if endpoint_config else {}
+        backend = blank_to_none(options.pop("backend", None)) or "in_memory"
         if backend == "in_memory":
             # Rasa treats any custom lock store as safe for several Sanic workers; in-memory
             # locks are not shared between processes, so refuse instead of mixing up messages.
-            if int(os.environ.get("SANIC_WORKERS") or 1) > 1:
+            if settings.get("SANIC_WORKERS") > 1:
                 raise ValueError("SANIC_WORKERS > 1 needs a shared lock store: set LOCK_STORE_TYPE=redis")
             self.store: LockStore = InMemoryLockStore()
         elif backend == "redis":
-            self.store = AtomicRedisLockStore(host=endpoint_config.url, **settings)
+            self.store = AtomicRedisLockStore(host=endpoint_config.url, **options)
         else:
             raise ValueError(f"LOCK_STORE_TYPE must be in_memory or redis, not {backend!r}")
         logger.debug("Lock store: %s", type(self.store).__name__)

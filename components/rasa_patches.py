@@ -27,9 +27,10 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import os
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from actions import settings
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def current(target: Tuple[str, str, str]) -> Any:
 def performance_selection(setting: Optional[str] = None) -> List[str]:
     """The performance patches CLINIC_RASA_PATCHES names; a wrong setting raises (the server
     stops at start instead of running with an unknown set)."""
-    value = (os.environ.get(SWITCH, "on") if setting is None else setting).strip().lower()
+    value = (settings.get(SWITCH) if setting is None else setting).strip().lower()
     if value in ("", "on"):
         return list(PERFORMANCE_NAMES)
     if value == "off":

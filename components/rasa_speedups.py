@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import types
 from typing import Any, Deque, Dict, List, Text
 
@@ -49,6 +48,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
+
+from actions import settings
 
 _rasa_action_call_format = RemoteAction._action_call_format
 
@@ -115,7 +116,7 @@ def current_turn(events: Deque[Event]) -> List[Event]:
 def _action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Domain) -> Dict[Text, Any]:
     """Rasa's RemoteAction._action_call_format (rasa/core/actions/action.py) with the current
     turn's events instead of all of them."""
-    if os.environ.get("ACTION_TRACKER_EVENTS", "turn") == "all":
+    if settings.get("ACTION_TRACKER_EVENTS") == "all":
         return _rasa_action_call_format(self, tracker, domain)
     tracker_state = tracker.current_state(EventVerbosity.NONE)
     tracker_state["events"] = [event.as_dict() for event in current_turn(tracker.events)]

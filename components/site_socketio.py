@@ -25,12 +25,11 @@ always goes through.
 from __future__ import annotations
 
 import json
-import os
 from typing import Any, Callable, Dict, Optional
 
 from rasa.core.channels.socketio import SocketIOInput
 
-from actions import crisis_phrases
+from actions import crisis_phrases, settings
 from components import conversation_ids, input_checks
 
 # engine.io refuses larger packets (python-socketio's default is 1 MB).
@@ -47,7 +46,7 @@ class SiteSocketIOInput(SocketIOInput):
         namespace = self.namespace or "/"
         handlers = self.sio.handlers[namespace]
         self.sio.eio.max_http_buffer_size = MAX_SOCKET_PACKET_BYTES
-        allowed = {origin.strip() for origin in os.environ.get("SITE_ORIGIN", "").split(",") if origin.strip()}
+        allowed = set(settings.get("SITE_ORIGIN") or ())
         rasa_connect = handlers["connect"]
         rasa_message = handlers[self.user_message_evt]
         self._known_intents = input_checks.domain_intents()
