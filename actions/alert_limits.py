@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from actions import intake_store, outbox
+from actions import settings as config  # `settings` names the limits below
 from actions.outbox import OutboxMessage
 
 REPEAT_WINDOW_ENV = "ALERT_REPEAT_WINDOW_MINUTES"
@@ -75,20 +75,13 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
-        default = cls()
-
-        def number(name: str, fallback: float, minimum: float) -> float:
-            try:
-                return max(minimum, float(os.environ.get(name) or fallback))
-            except ValueError:
-                return fallback
-
+        # Minimums and defaults are declared in actions/settings.py; a typo falls back to the default.
         return cls(
-            repeat_window=timedelta(minutes=number(REPEAT_WINDOW_ENV, 60, 1)),
-            burst_limit=int(number(BURST_LIMIT_ENV, default.burst_limit, 1)),
-            burst_window=timedelta(minutes=number(BURST_MINUTES_ENV, 10, 0.1)),
-            callback_per_number=int(number(CALLBACK_PER_NUMBER_ENV, default.callback_per_number, 1)),
-            callback_window=timedelta(hours=number(CALLBACK_REPEAT_HOURS_ENV, 24, 0.01)),
+            repeat_window=timedelta(minutes=config.get(REPEAT_WINDOW_ENV)),
+            burst_limit=int(config.get(BURST_LIMIT_ENV)),
+            burst_window=timedelta(minutes=config.get(BURST_MINUTES_ENV)),
+            callback_per_number=int(config.get(CALLBACK_PER_NUMBER_ENV)),
+            callback_window=timedelta(hours=config.get(CALLBACK_REPEAT_HOURS_ENV)),
         )
 
 
@@ -111,7 +104,7 @@ class Outcome:
 
 def _hash_key() -> bytes:
     # Every server shares the encryption key already; the newest key derives the hash key.
-    configured = os.environ.get(intake_store.KEY_ENV, "").strip()
+    configured = (config.raw(intake_store.KEY_ENV) or "").strip()
     if configured:
         primary = configured.split(",")[0].strip().encode()
     else:  # development: the same key file the payload encryption creates (maybe not yet)

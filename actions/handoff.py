@@ -17,14 +17,13 @@ the network, so a person in the chat never waits on a webhook.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions import alert_limits, handoff_summary, intake_flow, intake_store, outbox
+from actions import alert_limits, handoff_summary, intake_flow, intake_store, outbox, settings
 from actions.intake_store import CONTACT_COLUMNS, Intake
 from actions.practice_profile import current_profile
 
@@ -41,7 +40,7 @@ CATEGORY_LABELS = {
 
 def channels() -> tuple:
     """The webhook always (it stays queued until STAFF_WEBHOOK_URL is set); e-mail when configured."""
-    return ("webhook", "email") if os.environ.get(outbox.EMAIL_TO_ENV, "").strip() else ("webhook",)
+    return ("webhook", "email") if settings.raw(outbox.EMAIL_TO_ENV) else ("webhook",)
 
 
 def intake_like(intake: Intake) -> Dict[str, Any]:

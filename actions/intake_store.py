@@ -42,6 +42,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from actions import settings
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +80,7 @@ def utcnow() -> datetime:
 
 def var_dir() -> Path:
     """Where local state lives: INTAKE_VAR_DIR, else var/ in the project root."""
-    return Path(os.environ.get(VAR_DIR_ENV) or ROOT / "var")
+    return Path(settings.raw(VAR_DIR_ENV) or ROOT / "var")
 
 
 # --- Encryption ---------------------------------------------------------------------------
@@ -100,7 +102,7 @@ def _dev_key(path: Path) -> bytes:
 
 def load_key_ring() -> MultiFernet:
     """The keys from INTAKE_ENCRYPTION_KEY (newest first), or the development key file when it is unset."""
-    configured = os.environ.get(KEY_ENV, "").strip()
+    configured = (settings.raw(KEY_ENV) or "").strip()
     if configured:
         keys = [part.strip().encode("ascii", "replace") for part in configured.split(",") if part.strip()]
         source = KEY_ENV
@@ -132,7 +134,7 @@ def _cached_key_ring(configured: str, key_dir: str) -> MultiFernet:
 
 def key_ring() -> MultiFernet:
     """The current keys, re-read whenever the environment changes."""
-    return _cached_key_ring(os.environ.get(KEY_ENV, "").strip(), str(var_dir()))
+    return _cached_key_ring((settings.raw(KEY_ENV) or "").strip(), str(var_dir()))
 
 
 UNREADABLE = (
@@ -264,7 +266,7 @@ class AuditEvent(Base):
 
 def database_url() -> str:
     """INTAKE_DATABASE_URL, else the SQLite file var/intake.db."""
-    return os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{var_dir() / 'intake.db'}"
+    return settings.get(DATABASE_URL_ENV) or f"sqlite:///{var_dir() / 'intake.db'}"
 
 
 # Deleted rows are overwritten with zeros instead of staying readable in free pages (purge, erasure).

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import sys
+
+from actions import settings
 
 
 def log_id(conversation_id: str) -> str:
-    key = (os.environ.get("LOG_ID_KEY") or "unset").encode()
+    key = (settings.raw("LOG_ID_KEY") or "unset").encode()
     digest = hmac.new(key, str(conversation_id).encode("utf-8", "replace"), hashlib.sha256).hexdigest()
     return f"c-{digest[:12]}"
 

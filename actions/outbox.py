@@ -31,6 +31,7 @@ import requests
 from sqlalchemy import CheckConstraint, Column, Index, Integer, String, case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from actions import settings
 from actions.intake_store import Base, EncryptedJSON, UTCDateTime, session_scope, sql_one_of, to_json, utcnow
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ logger = logging.getLogger(__name__)
 WEBHOOK_URL_ENV = "STAFF_WEBHOOK_URL"
 WEBHOOK_SECRET_ENV = "STAFF_WEBHOOK_SECRET"
 MAX_ATTEMPTS_ENV = "OUTBOX_MAX_ATTEMPTS"
-DEFAULT_MAX_ATTEMPTS = 300  # with the 5-minute cap: about a day of retrying before "failed"
+# 300: with the 5-minute cap, about a day of retrying before "failed".
+DEFAULT_MAX_ATTEMPTS = settings.setting(MAX_ATTEMPTS_ENV).default
 WEBHOOK_FORMAT_ENV = "STAFF_WEBHOOK_FORMAT"  # "json" (default) or "slack"
 EMAIL_TO_ENV = "STAFF_EMAIL_TO"
 
@@ -254,10 +256,7 @@ def _log_once(key: str, level: int, text: str, *args: Any) -> None:
 
 def max_attempts() -> int:
     """OUTBOX_MAX_ATTEMPTS (default 300, about a day): after that many failures a message is marked failed."""
-    try:
-        return max(1, int(os.environ.get(MAX_ATTEMPTS_ENV) or DEFAULT_MAX_ATTEMPTS))
-    except ValueError:
-        return DEFAULT_MAX_ATTEMPTS
+    return settings.get(MAX_ATTEMPTS_ENV)  # at least 1; a typo: the default
 
 
 def backoff(attempts: int) -> timedelta:
@@ -334,13 +333,15 @@ def _post(message: OutboxMessage, webhook_url: str, secret: str, timeout: float,
 
 def _send_email(message: OutboxMessage, timeout: float) -> Optional[str]:
     """Sends one PHI-free e-mail over SMTP; None when the server accepted it, else a short error."""
-    env = os.environ
-    host = env["SMTP_HOST"].strip()
-    security = (env.get("SMTP_SECURITY") or "starttls").strip().lower()
-    port = int(env.get("SMTP_PORT") or (465 if security == "ssl" else 587))
-    recipients = [address.strip() for address in env.get(EMAIL_TO_ENV, "").split(",") if address.strip()]
-    sender = (env.get("SMTP_FROM") or "clinic-intake-assistant@localhost").strip()
-    context = ssl.create_default_context(cafile=env.get("SMTP_CA_FILE") or None)
+    host = settings.get("SMTP_HOST")
+    security = settings.get("SMTP_SECURITY").lower()
+    port = settings.get("SMTP_PORT")
+    if port is None:
+        port = 465 if security == "ssl" else 587
+    recipients = [address.strip() for address in (settings.raw(EMAIL_TO_ENV) or "").split(",") if address.strip()]
+    sender = settings.get("SMTP_FROM")
+    username = settings.raw("SMTP_USERNAME")
+    context = ssl.create_default_context(cafile=settings.raw("SMTP_CA_FILE"))
     try:
         if security == "ssl":
             client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
@@ -349,8 +350,8 @@ def _send_email(message: OutboxMessage, timeout: float) -> Optional[str]:
         with client:
             if security == "starttls":
                 client.starttls(context=context)
-            if env.get("SMTP_USERNAME"):
-                client.login(env["SMTP_USERNAME"], env.get("SMTP_PASSWORD", ""))
+            if username:
+                client.login(username, settings.raw("SMTP_PASSWORD") or "")
             client.send_message(email_message(message, sender, recipients))
     except smtplib.SMTPResponseException as error:
         return f"SMTP {error.smtp_code}"
@@ -365,17 +366,17 @@ Sender = Callable[[OutboxMessage, float], Optional[str]]
 
 
 def _webhook_sender() -> Optional[Sender]:
-    webhook_url = os.environ.get(WEBHOOK_URL_ENV, "").strip()
+    webhook_url = (settings.raw(WEBHOOK_URL_ENV) or "").strip()
     if not webhook_url:
         _log_once("no-url", logging.INFO, "%s is not set: staff notifications stay queued in the outbox",
                   WEBHOOK_URL_ENV)
         return None
-    secret = os.environ.get(WEBHOOK_SECRET_ENV, "")
+    secret = settings.raw(WEBHOOK_SECRET_ENV) or ""
     if not secret:
         _log_once("no-secret", logging.WARNING, "%s is not set: staff notifications stay queued, "
                   "unsigned webhooks are never sent", WEBHOOK_SECRET_ENV)
         return None
-    body_format = (os.environ.get(WEBHOOK_FORMAT_ENV) or "json").strip().lower()
+    body_format = settings.get(WEBHOOK_FORMAT_ENV).lower()
     if body_format not in ("json", "slack"):
         _log_once("bad-format", logging.WARNING, "%s must be json or slack; sending json", WEBHOOK_FORMAT_ENV)
         body_format = "json"
@@ -383,13 +384,13 @@ def _webhook_sender() -> Optional[Sender]:
 
 
 def _email_sender() -> Optional[Sender]:
-    if not os.environ.get("SMTP_HOST", "").strip() or not os.environ.get(EMAIL_TO_ENV, "").strip():
+    if not settings.raw("SMTP_HOST") or not settings.raw(EMAIL_TO_ENV):
         _log_once("no-smtp", logging.INFO, "SMTP_HOST or %s is not set: staff e-mails stay queued",
                   EMAIL_TO_ENV)
         return None
     try:
-        int(os.environ.get("SMTP_PORT") or 0)
-    except ValueError:
+        settings.get("SMTP_PORT")
+    except settings.SettingError:
         _log_once("bad-smtp-port", logging.WARNING, "SMTP_PORT is not a number: staff e-mails stay queued")
         return None
     return _send_email

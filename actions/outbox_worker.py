@@ -8,23 +8,22 @@ are leased (FOR UPDATE SKIP LOCKED on PostgreSQL), never shared. Stops cleanly o
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 
-from actions import outbox
+from actions import outbox, settings
 
 logger = logging.getLogger("actions.outbox")
 
 
 def main() -> int:
-    logging.basicConfig(level=os.environ.get("OUTBOX_LOG_LEVEL", "INFO"),
+    logging.basicConfig(level=settings.get("OUTBOX_LOG_LEVEL"),
                         format="%(asctime)s outbox %(levelname)s %(message)s")
     try:
-        interval = float(os.environ.get("OUTBOX_POLL_SECONDS") or 2.0)
-        timeout = float(os.environ.get("OUTBOX_TIMEOUT_SECONDS") or 5.0)
-    except ValueError:
-        logger.error("OUTBOX_POLL_SECONDS and OUTBOX_TIMEOUT_SECONDS must be numbers")
+        interval = settings.get("OUTBOX_POLL_SECONDS")
+        timeout = settings.get("OUTBOX_TIMEOUT_SECONDS")
+    except settings.SettingError as error:
+        logger.error("%s", error)
         return 2
     stop_event = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from actions import settings
+
 DEFAULT_PROFILE_PATH = Path(__file__).resolve().parent.parent / "practice_profile.yml"
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 # How ketamine may be given in KAP (profile kap.administration), as the assistant says it.
@@ -138,7 +140,7 @@ def _care_fields(raw: Dict) -> Dict:
 
 def load_profile(path: Optional[os.PathLike] = None) -> PracticeProfile:
     """Reads the profile named by PRACTICE_PROFILE (or the default file) and checks it."""
-    path = Path(path or os.environ.get("PRACTICE_PROFILE") or DEFAULT_PROFILE_PATH)
+    path = Path(path or settings.raw("PRACTICE_PROFILE") or DEFAULT_PROFILE_PATH)
     with open(path, encoding="utf-8") as handle:
         raw = yaml.safe_load(handle) or {}
     try:
@@ -178,7 +180,7 @@ def _cached_profile(path: str, mtime: float) -> PracticeProfile:
 
 def current_profile() -> PracticeProfile:
     """The profile for actions: read once, and again only when the file changes."""
-    path = Path(os.environ.get("PRACTICE_PROFILE") or DEFAULT_PROFILE_PATH)
+    path = Path(settings.raw("PRACTICE_PROFILE") or DEFAULT_PROFILE_PATH)
     return _cached_profile(str(path), path.stat().st_mtime)
 
 

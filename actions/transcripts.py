@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.types import TypeDecorator
 
+from actions import settings
 from actions.intake_store import ROOT, SECURE_DELETE, UNREADABLE, IntakeEncryptionError, key_ring, sqlite_pragmas
 
 EVENTS_TABLE = "events"
@@ -93,17 +94,16 @@ def tracker_url() -> URL:
     """The tracker store's database as endpoints.yml configures it (TRACKER_STORE_*, defaults as in
     defaults.mk: SQLite var/tracker.db). A relative SQLite path is taken from the project root, the
     directory the servers run in."""
-    dialect = os.environ.get("TRACKER_STORE_DIALECT", "").strip() or "sqlite"
-    database = os.environ.get("TRACKER_STORE_DB", "").strip() or "var/tracker.db"
+    dialect = settings.get("TRACKER_STORE_DIALECT")
+    database = settings.get("TRACKER_STORE_DB")
     if dialect == "sqlite":
         return URL.create("sqlite", database=str(ROOT / database))  # an absolute path stays as it is
-    port = os.environ.get("TRACKER_STORE_PORT", "").strip()
     return URL.create(
         dialect,
-        username=os.environ.get("TRACKER_STORE_USERNAME", "").strip() or None,
-        password=os.environ.get("TRACKER_STORE_PASSWORD", "") or None,
-        host=os.environ.get("TRACKER_STORE_HOST", "").strip() or None,
-        port=int(port) if port else None,
+        username=settings.get("TRACKER_STORE_USERNAME"),
+        password=settings.get("TRACKER_STORE_PASSWORD"),
+        host=settings.get("TRACKER_STORE_HOST"),
+        port=settings.get("TRACKER_STORE_PORT"),
         database=database,
     )
 
