@@ -23,6 +23,9 @@ from typing import Dict, List, Optional
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # systemd starts this script without PYTHONPATH
+from actions import settings  # noqa: E402
+
 VAR = ROOT / "var"
 STOP_GRACE_SECONDS = 10
 # Restart back-off: 1, 2, 4 ... 30 s; a process that stayed up this long starts again from 1 s.
@@ -31,21 +34,15 @@ BACKOFF_MAX_SECONDS = 30.0
 STABLE_SECONDS = 60.0
 
 
-def _seconds(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name) or default)
-    except ValueError:
-        return default
-
-
 # Health watchdog: checked every interval once a process has answered once; this many failures
 # in a row (each a timeout or an error) and it is restarted. Before its first answer a server may
 # be loading (Rasa accepts connections while it loads the model), so only the start-up limit
 # applies then.
-HEALTH_INTERVAL_SECONDS = _seconds("WATCHDOG_INTERVAL_SECONDS", 5)
-HEALTH_TIMEOUT_SECONDS = _seconds("WATCHDOG_TIMEOUT_SECONDS", 3)
-HEALTH_FAILURES = int(_seconds("WATCHDOG_FAILURES", 3))
-STARTUP_LIMIT_SECONDS = _seconds("WATCHDOG_STARTUP_SECONDS", 180)
+# (A value that is not a number: the default.)
+HEALTH_INTERVAL_SECONDS = settings.get("WATCHDOG_INTERVAL_SECONDS")
+HEALTH_TIMEOUT_SECONDS = settings.get("WATCHDOG_TIMEOUT_SECONDS")
+HEALTH_FAILURES = int(settings.get("WATCHDOG_FAILURES"))
+STARTUP_LIMIT_SECONDS = settings.get("WATCHDOG_STARTUP_SECONDS")
 
 
 def log(text: str) -> None:
@@ -54,7 +51,7 @@ def log(text: str) -> None:
 
 def secret(variable: str, filename: str, what: str) -> str:
     """The environment variable, or a value generated once into var/ (mode 0600)."""
-    value = os.environ.get(variable)
+    value = settings.raw(variable)
     if value:
         return value
     path = VAR / filename
@@ -76,15 +73,19 @@ def secret(variable: str, filename: str, what: str) -> str:
     return path.read_text().strip()
 
 
-# Secrets by name; a *_URL may carry a password too (INTAKE_DATABASE_URL=postgresql://user:pw@...).
-SECRET_NAME = re.compile(r"(?:KEY|SECRET|TOKEN|PASSWORD|_URL)$")
 PLACEHOLDER = re.compile(r"change-?me|generate-with|placeholder|<[^>]*>", re.IGNORECASE)
+
+
+def is_secret(name: str) -> bool:
+    """Secrets as actions/settings.py marks them (undeclared names by their *_KEY, *_SECRET, *_TOKEN,
+    *_PASSWORD ending); any *_URL may carry a password too (INTAKE_DATABASE_URL=postgresql://user:pw@...)."""
+    return settings.is_secret(name) or name.endswith("_URL")
 
 
 def placeholder_secrets(env: Dict[str, str]) -> List[str]:
     """Secrets still holding an example value from deploy/env.example (never accepted)."""
     return sorted(name for name, value in env.items()
-                  if SECRET_NAME.search(name) and value and PLACEHOLDER.search(value))
+                  if is_secret(name) and value and PLACEHOLDER.search(value))
 
 
 def api_token() -> str:
@@ -123,7 +124,6 @@ def health_urls(env: Dict[str, str]) -> Dict[str, str]:
 
 def migrate_intake_database() -> None:
     """Brings the intake database schema up to date before anything can write to it."""
-    sys.path.insert(0, str(ROOT))  # systemd starts this script without PYTHONPATH
     from actions import intake_store
 
     intake_store.migrate()

@@ -73,7 +73,9 @@ def main() -> None:
     app = require_secret(create_app(args.actions, cors_origins=args.cors, auto_reload=args.auto_reload), secret)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     ssl_context = create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
-    host = os.environ.get("SANIC_HOST", "0.0.0.0")
+    from actions import settings
+
+    host = settings.get("SANIC_HOST")  # 0.0.0.0 when unset (the container images); make sets 127.0.0.1
     logger.info("Action server (shared secret required) on %s://%s:%s",
                 "https" if ssl_context else "http", host, args.port)
     app.run(host, args.port, ssl=ssl_context, workers=utils.number_of_sanic_workers())

@@ -14,12 +14,13 @@ one; one log line says so.
 
 from __future__ import annotations
 
-import os
 import sys
 
 
 def main() -> None:
-    token = os.environ.get("RASA_API_TOKEN", "")
+    from actions import settings
+
+    token = settings.raw("RASA_API_TOKEN") or ""
     if not token:
         sys.exit("serve_rasa: RASA_API_TOKEN is not set; the HTTP API must not run without a token")
     from rasa.__main__ import main as rasa_main

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Dict, Optional
 from urllib.parse import unquote, urlsplit
 
+from actions import settings
 from actions.practice_profile import (
     PracticeProfile,
     current_profile,
@@ -53,9 +54,9 @@ class ConfigError(ValueError):
 
 
 def socket_url(env: Dict[str, str]) -> str:
-    url = (env.get("RASA_SOCKET_URL") or "").strip()
+    url = (settings.raw("RASA_SOCKET_URL", env) or "").strip()
     if not url:
-        url = f"http://localhost:{env.get('RASA_PORT') or '5005'}"
+        url = f"http://localhost:{settings.get('RASA_PORT', env)}"
     if url == "/":
         return url
     parts = urlsplit(url)
@@ -223,13 +224,13 @@ class PageServer(ThreadingHTTPServer):
 
 def make_server(env: Dict[str, str]) -> ThreadingHTTPServer:
     url = socket_url(env)
-    interface = env.get("WEB_INTERFACE") or "127.0.0.1"
-    port = int(env.get("WEB_PORT") or "8080")
+    interface = settings.get("WEB_INTERFACE", env)
+    port = settings.get("WEB_PORT", env)
     render_index(INDEX.read_text(encoding="utf-8"), url)  # fail at start, not per request
 
     # A connection that sends nothing (or half a request) is closed after this many seconds, so
     # idle sockets cannot hold the page server's threads.
-    timeout = float(env.get("WEB_SOCKET_TIMEOUT") or 20)
+    timeout = settings.get("WEB_SOCKET_TIMEOUT", env)
     handler = type("PageHandler", (Handler,), {"csp": content_security_policy(url), "socket_url": url,
                                                "timeout": timeout})
     server_class = PageServer
