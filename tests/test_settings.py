@@ -42,17 +42,6 @@ def test_every_default_in_defaults_mk_is_the_declared_one():
             assert (declared.parse(text) if text else None) == expected, name
 
 
-def test_every_setting_the_code_reads_has_a_development_default_or_none_needed():
-    # A setting with a default the code itself uses, or one production sets, is in defaults.mk
-    # unless it is only Rasa's own, generated, or used by tests.
-    missing = {name for name, declared in settings.SETTINGS.items()
-               if declared.read_by == "clinic" and declared.default is not None and name not in defaults_mk()}
-    assert missing <= {"RASA_MODEL", "WEB_PORT", "OUTBOX_POLL_SECONDS", "OUTBOX_TIMEOUT_SECONDS",
-                       "OUTBOX_MAX_ATTEMPTS", "OUTBOX_LOG_LEVEL", "OUTBOX_WORKER", "STAFF_WEBHOOK_FORMAT",
-                       "SMTP_SECURITY", "SMTP_FROM", "SANIC_WORKERS", "WATCHDOG_INTERVAL_SECONDS",
-                       "WATCHDOG_TIMEOUT_SECONDS", "WATCHDOG_FAILURES", "WATCHDOG_STARTUP_SECONDS"} - set(defaults_mk())
-
-
 def test_deploy_env_example_sets_exactly_what_production_must_set():
     production = {name for name, declared in settings.SETTINGS.items() if declared.production}
     assert env_example() == production
@@ -107,3 +96,21 @@ def test_settings_that_always_tolerated_a_typo_still_fall_back_to_the_default(mo
 def test_an_undeclared_name_is_refused():
     with pytest.raises(KeyError, match="NOT_A_SETTING is not a declared setting"):
         settings.get("NOT_A_SETTING")
+
+
+def test_every_variable_the_kubernetes_manifests_set_for_the_assistant_is_declared():
+    import yaml
+
+    names = set()
+    for path in (ROOT / "deploy" / "kubernetes").glob("*.yaml"):
+        for resource in yaml.safe_load_all(path.read_text()):
+            if not resource:
+                continue
+            if resource.get("kind") == "ConfigMap":
+                names |= {key for key in resource.get("data", {}) if re.fullmatch(r"[A-Z_][A-Z0-9_]*", key)}
+            pod = resource.get("spec", {}).get("template", {}).get("spec", {})
+            for container in pod.get("containers", []) + pod.get("initContainers", []):
+                names |= {item["name"] for item in container.get("env") or []}
+    postgres_image_own = {"PGDATA", "POSTGRES_DB", "POSTGRES_PASSWORD", "POSTGRES_USER"}
+    assert names - postgres_image_own <= set(settings.SETTINGS)
+    assert len(names) > 20
