@@ -123,8 +123,7 @@ def health_urls(env: Dict[str, str]) -> Dict[str, str]:
 
 def migrate_intake_database() -> None:
     """Brings the intake database schema up to date before anything can write to it."""
-    sys.path.insert(0, str(ROOT))  # systemd starts this script without PYTHONPATH
-    from actions import intake_store
+    from actions import intake_store  # installed by `make install` (pyproject.toml): no PYTHONPATH needed
 
     intake_store.migrate()
     intake_store.dispose_engines()
