@@ -18,13 +18,20 @@ help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/^[^:]*://' | \
 		awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed ## Create .venv with Python 3.10 and install pinned packages
+install: $(VENV)/.installed ## Create .venv with Python 3.10, install pinned packages and the project
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+# The project itself (pyproject.toml: the packages and the clinic-* commands) goes in last, in
+# editable mode, without its dependencies (the pins above) and without build isolation (the
+# venv's setuptools builds it: no download). A .venv that is a symlink is shared by several
+# checkouts; installing this one there would make every other checkout import this one's code,
+# so it is left out (the Makefile's PYTHONPATH finds the code instead).
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@python=$$(scripts/find_python.sh) || exit 1; \
 	if [ ! -x $(PY) ] || [ "$$($(PY) -c 'import sys; print(sys.version_info[:2] == (3, 10))')" != True ]; then \
 		rm -rf $(VENV) && "$$python" -m venv $(VENV); fi
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@if [ -L $(VENV) ]; then echo "make install: .venv is a shared symlink; not installing this checkout into it"; \
+	else $(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; fi
 	@touch $@
 	@# The servers' only writable folder (the systemd unit's ReadWritePaths needs it to exist).
 	@mkdir -p -m 0700 var

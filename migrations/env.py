@@ -1,16 +1,11 @@
 """Alembic environment for the intake store; actions.intake_store.migrate() runs it at start-up."""
 
-import sys
-from pathlib import Path
-
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-ROOT = str(Path(__file__).resolve().parent.parent)
-if ROOT not in sys.path:  # the alembic command line, run from anywhere
-    sys.path.insert(0, ROOT)
-import actions.outbox  # noqa: E402,F401 - registers the outbox table on Base
-from actions.intake_store import Base  # noqa: E402
+# The alembic command line finds these through the installed project (`make install`).
+import actions.outbox  # noqa: F401 - registers the outbox table on Base
+from actions.intake_store import Base
 
 config = context.config
 target_metadata = Base.metadata

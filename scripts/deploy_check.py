@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -43,10 +44,14 @@ def check_units_verify(scratch: Path) -> list:
     shutil.copytree("/usr/lib/systemd/system", scratch / "usr/lib/systemd/system", symlinks=True)
     (scratch / "usr/bin").mkdir(parents=True, exist_ok=True)
     shutil.copy2("/usr/bin/install", scratch / "usr/bin/install")
-    python = scratch / INSTALL_DIR.lstrip("/") / ".venv/bin/python"
-    python.parent.mkdir(parents=True)
-    python.write_text("#!/bin/sh\n")
-    python.chmod(0o755)
+    # Stand-ins for the programs the units start from the venv (python, the clinic-* commands).
+    bin_dir = scratch / INSTALL_DIR.lstrip("/") / ".venv/bin"
+    bin_dir.mkdir(parents=True)
+    started = rf"^ExecStart={re.escape(INSTALL_DIR)}/\.venv/bin/(\S+)"
+    for unit in SYSTEMD.iterdir():
+        for program in re.findall(started, unit.read_text(), re.MULTILINE):
+            (bin_dir / program).write_text("#!/bin/sh\n")
+            (bin_dir / program).chmod(0o755)
     units = []
     for unit in sorted(SYSTEMD.iterdir()):
         shutil.copy2(unit, units_dir / unit.name)

@@ -183,7 +183,11 @@ rm -rf "$WORKDIR/.venv-from-home"
 if [ -n "$EXEC_PRE" ]; then say "ExecStartPre (+, as root): ${EXEC_PRE#+}"; ${EXEC_PRE#+}; fi
 
 say "the sandbox: interpreter reachable, code read-only, var/ writable, homes hidden"
+# The interpreter ExecStart runs: the program itself, or the one in its #! line (a console script
+# such as clinic-assistant, installed by `make install`).
 python=${EXEC_START%% *}
+case "$(basename "$python")" in python*) ;; *) python=$(sed -n '1s/^#!//p' "$python") ;; esac
+[ -x "$python" ] || fail "ExecStart's interpreter $python is not there"
 sandboxed "$python" - "$WORKDIR" "$RW_PATHS" <<'EOF' || fail "sandbox probes"
 import os, sys
 from pathlib import Path

@@ -22,9 +22,9 @@ from typing import Dict, List, Optional
 
 import requests
 
+from actions import settings  # installed by `make install` (pyproject.toml): no PYTHONPATH needed
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # systemd starts this script without PYTHONPATH
-from actions import settings  # noqa: E402
 
 VAR = ROOT / "var"
 STOP_GRACE_SECONDS = 10
@@ -124,7 +124,7 @@ def health_urls(env: Dict[str, str]) -> Dict[str, str]:
 
 def migrate_intake_database() -> None:
     """Brings the intake database schema up to date before anything can write to it."""
-    from actions import intake_store
+    from actions import intake_store  # installed by `make install` (pyproject.toml): no PYTHONPATH needed
 
     intake_store.migrate()
     intake_store.dispose_engines()

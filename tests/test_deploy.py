@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomli
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -248,18 +249,79 @@ def test_every_pod_runs_unprivileged():
             assert context["allowPrivilegeEscalation"] is False and context["capabilities"]["drop"] == ["ALL"]
 
 
-def test_commands_in_deploy_files_exist():
+# Programs the deploy files may start that are not this project's: a database, a shell.
+OTHER_PROGRAMS = {"sh", "pg_isready", "redis-server", "postgres", "/usr/bin/install"}
+
+
+def console_scripts():
+    """pyproject.toml's commands: {name: "module:function"}."""
+    return tomli.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+
+
+def defines(target):
+    """Whether "module:function" names a function defined at the top of a project module."""
+    module, function = target.split(":")
+    path = (ROOT / module.replace(".", "/")).with_suffix(".py")
+    return path.exists() and function in {node.name for node in ast.parse(path.read_text()).body
+                                           if isinstance(node, ast.FunctionDef)}
+
+
+def deploy_commands():
+    """(file, argv) for every command the deploy files start: containers, image CMDs, units."""
+    found = []
     for workload in workloads():
-        command = pod_spec(workload)["containers"][0].get("command", [])
-        if command[:2] == ["python", "-m"]:
-            module = ROOT / command[2].replace(".", "/")
-            # Not `-m rasa_sdk`: the action server must start behind the shared-secret check.
-            assert module.with_suffix(".py").exists() or (module / "__main__.py").exists(), command
-        elif command[:1] == ["python"]:
-            assert (ROOT / command[1]).exists(), command
-    unit = (SYSTEMD / "clinic-assistant.service").read_text()
-    assert "scripts/run_all.py" in unit and (ROOT / "scripts/run_all.py").exists()
+        for container in pod_spec(workload)["containers"]:
+            found.append((workload["metadata"]["name"], container.get("command", [])))
+    for dockerfile in sorted((DEPLOY / "docker").glob("Dockerfile.*")):
+        text = dockerfile.read_text().replace("\\\n", "")
+        found += [(dockerfile.name, yaml.safe_load(cmd))
+                  for cmd in re.findall(r"^CMD (\[.*\])\s*$", text, re.MULTILINE)]
+    for unit in sorted(SYSTEMD.glob("*.service")):
+        for key, values in _unit(unit.name).items():
+            if key.startswith("ExecStart"):
+                found += [(unit.name, value.lstrip("+").split()) for value in values]
+    return found
+
+
+def test_commands_in_deploy_files_exist():
+    scripts = console_scripts()
+    commands = deploy_commands()
+    assert len(commands) >= 12, commands
+    for where, command in commands:
+        program = Path(command[0]).name if command else ""
+        if program == "python":
+            if command[1] == "-m":
+                module = ROOT / command[2].replace(".", "/")
+                # Not `-m rasa_sdk`: the action server must start behind the shared-secret check.
+                assert module.with_suffix(".py").exists() or (module / "__main__.py").exists(), (where, command)
+            else:
+                assert (ROOT / command[1]).exists(), (where, command)
+        elif command and command[0] not in OTHER_PROGRAMS:
+            # A console script: declared in pyproject.toml, pointing at a function that exists.
+            assert program in scripts, f"{where} runs {program}, which pyproject.toml does not declare"
+            assert defines(scripts[program]), (where, scripts[program])
     assert "-m actions.staff purge" in (SYSTEMD / "clinic-assistant-purge.service").read_text()
+    # The one-machine unit runs the supervisor (scripts/run_all.py) as installed by `make install`.
+    assert _unit("clinic-assistant.service")["ExecStart"] == ["/opt/clinic-assistant/.venv/bin/clinic-assistant"]
+    assert scripts["clinic-assistant"] == "scripts.run_all:main"
+
+
+def test_the_documented_commands_are_console_scripts():
+    assert console_scripts() == {"clinic-assistant": "scripts.run_all:main", "clinic-staff": "actions.staff:main",
+                                 "clinic-admin": "actions.intake_admin:main",
+                                 "clinic-outbox-worker": "actions.outbox_worker:main"}
+    assert all(defines(target) for target in console_scripts().values())
+
+
+def test_make_install_installs_the_project_without_its_dependencies_or_a_download():
+    makefile = (ROOT / "Makefile").read_text()
+    install_rule = makefile[makefile.index("$(VENV)/.installed:"):makefile.index("\ntrain:")]
+    assert "pyproject.toml" in install_rule.splitlines()[0]  # a new command reinstalls
+    pins = install_rule.index("-r requirements-dev.txt -c constraints.txt")
+    project = install_rule.index("--no-deps --no-build-isolation -e .")
+    assert pins < project < install_rule.index("@touch $@")
+    project = tomli.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["dependencies"] == [] and project["requires-python"] == "==3.10.*"
 
 
 def test_kubernetes_and_the_one_machine_timer_purge_alike():
@@ -298,8 +360,7 @@ def test_the_rasa_image_pins_python_socketio_and_trains_its_own_model():
     assert "python-socketio==5.9.0" in (ROOT / "constraints.txt").read_text().splitlines()
     assert "rasa train" in dockerfile and "COPY --from=train /app/models/clinic.tar.gz" in dockerfile
     assert not re.search(r"^COPY\s+(--\S+\s+)*models/", dockerfile, re.MULTILINE)
-    # the Rasa server imports parts of actions/ (crisis fallback, log ids): the image has them all
-    assert "COPY actions/ /app/actions/" in dockerfile.split("FROM base\n")[-1]
+    # the parts of actions/ the Rasa server imports (crisis fallback, log ids): tests/test_rasa_image.py
 
 
 def _third_party_imports(folder):
@@ -369,7 +430,7 @@ def test_units_create_their_writable_folder_and_run_from_the_install(name):
     assert unit["ReadWritePaths"] == [var]
     # the folder must exist before systemd builds the sandbox: created as root ("+"), for the user
     assert unit["ExecStartPre"] == [f"+/usr/bin/install -d -o clinic -g clinic -m 0700 {var}"]
-    assert unit["ExecStart"][0].startswith(f"{workdir}/.venv/bin/python ")
+    assert unit["ExecStart"][0].startswith(f"{workdir}/.venv/bin/")
     assert unit["ProtectHome"] == ["yes"] and unit["ProtectSystem"] == ["strict"]
 
 

@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def admin(env, *args):
+    # The documented wrapper; it finds actions/ through the installed project, here PYTHONPATH.
     return subprocess.run([sys.executable, str(ROOT / "scripts" / "intake_admin.py"), *args],
-                          env=env, capture_output=True, text=True, timeout=120)
+                          env=dict(env, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=120)
 
 
 def tracker_store(tmp_path):
