@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.pool import QueuePool
 
+from actions.intake_store import SECURE_DELETE, sqlite_pragmas
 from actions.transcripts import EncryptedEventData, events_table
 
 # Conversations whose last saved tracker this process keeps (a few MB for long ones).
@@ -104,7 +105,9 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
             # Write-ahead log, synced at checkpoints: a message no longer waits ~5 ms for fsync
             # while holding the server (bench: 25.5 -> 32.7 msg/s). A power cut may lose the
             # last conversation writes, never corrupt the file; production uses PostgreSQL.
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            # secure_delete: purged and erased transcripts leave no readable pages.
+            event.listen(self.engine, "connect",
+                         sqlite_pragmas("journal_mode=WAL", "synchronous=NORMAL", SECURE_DELETE))
             with self.engine.connect() as connection:  # WAL is a property of the file: set it now
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         # sender -> (last event id in the database, number of events, tracker object): trackers
@@ -236,11 +239,3 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
             cache.move_to_end(sender_id)
             while len(cache) > TRACKER_CACHE_SIZE:
                 cache.popitem(last=False)
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA secure_delete=ON")  # purged and erased transcripts leave no readable pages
-    cursor.close()

@@ -209,3 +209,15 @@ def migrated_database(request, tmp_path, monkeypatch, tables: Sequence[str]) -> 
         yield Database(request.param, url, raw_text)
     finally:
         teardown()
+
+
+@pytest.fixture
+def store(intake_env, monkeypatch):
+    """The intake store the servers of an end-to-end module use (its `intake_env`: same database,
+    same key), as staff tools would open it."""
+    for name, value in intake_env.items():
+        monkeypatch.setenv(name, value)
+    from actions import intake_store
+    intake_store.dispose_engines()
+    yield intake_store
+    intake_store.dispose_engines()

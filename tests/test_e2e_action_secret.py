@@ -54,17 +54,6 @@ def assistant(workdir, intake_env):
     running.stop()
 
 
-@pytest.fixture
-def store(intake_env, monkeypatch):
-    """The intake store the action server uses: same database, same key."""
-    for name, value in intake_env.items():
-        monkeypatch.setenv(name, value)
-    from actions import intake_store
-    intake_store.dispose_engines()
-    yield intake_store
-    intake_store.dispose_engines()
-
-
 def stored_intake(store, conversation_id):
     store.start_or_resume_intake(conversation_id)
     for field, value in STORED.items():

@@ -16,6 +16,7 @@ from cryptography.fernet import Fernet
 
 from tests.e2e_servers import ROOT, Assistant
 from tests.staff_receiver import running, signature_ok
+from tests.test_e2e_handoff import ALL_DAY
 from tests.waiting import stays_true, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -24,8 +25,6 @@ SECRET = "e2e-alert-limits-secret"
 BURST_LIMIT = 5
 DELIVERY_SECONDS = 30
 SETTLE_SECONDS = 3  # a further page, were one coming, arrives within this (the worker polls every 0.5 s)
-ALL_DAY = {day: ["00:00", "23:59"] for day in
-           ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
 
 
 @pytest.fixture(scope="module")

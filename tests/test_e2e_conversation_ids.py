@@ -53,16 +53,6 @@ def assistant(workdir, intake_env):
     running.stop()
 
 
-@pytest.fixture
-def store(intake_env, monkeypatch):
-    for name, value in intake_env.items():
-        monkeypatch.setenv(name, value)
-    from actions import intake_store
-    intake_store.dispose_engines()
-    yield intake_store
-    intake_store.dispose_engines()
-
-
 def signed_by_the_server(session_id: str) -> bool:
     random_part, _, signature = session_id.partition(".")
     expected = hmac.new(KEY.encode(), f"conversation-id:{random_part}".encode(), hashlib.sha256).hexdigest()

@@ -36,17 +36,6 @@ def assistant(workdir, intake_env):
     running.stop()
 
 
-@pytest.fixture
-def store(intake_env, monkeypatch):
-    """The intake store as staff tools see it: same database, same key."""
-    for name, value in intake_env.items():
-        monkeypatch.setenv(name, value)
-    from actions import intake_store
-    intake_store.dispose_engines()
-    yield intake_store
-    intake_store.dispose_engines()
-
-
 def converse(assistant, sender, messages):
     """Sends each message and returns the text of the last reply."""
     reply = ""
