@@ -62,8 +62,10 @@ validate: install ## Check the training data and domain for errors and warnings
 	$(RASA) data validate --max-history 5 2>&1 | tee results/validate.log; test $${PIPESTATUS[0]} -eq 0
 	@! grep -E "UserWarning|ERROR" results/validate.log | grep -vE "'($(ALLOWED_UNUSED))' is not used"
 
-# Test layers are pytest markers (pytest.ini, tests/conftest.py). A unit test may not reach PostgreSQL
-# or Redis or start a server (a guard in tests/conftest.py fails it), so `make unit` needs neither.
+# Test layers are pytest markers (pytest.ini, tests/conftest.py); tests/unit, integration, e2e and browser
+# hold each file by its main layer, but the markers select (a store test parametrised over SQLite and
+# PostgreSQL runs in both). A unit test may not reach PostgreSQL or Redis or start a server (a guard in
+# tests/conftest.py fails it), so `make unit` needs neither.
 unit: install ## Unit tests: pure logic and actions (no servers, no PostgreSQL or Redis)
 	$(PY) -m pytest -q -m "not e2e and not browser and not integration" $(or $(TESTS),tests)
 

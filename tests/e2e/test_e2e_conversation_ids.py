@@ -105,6 +105,19 @@ class Chat:
         await self.client.disconnect()
 
 
+def open_and_say(assistant, sent, text: str, expect: str):
+    """A new tab that asks for session `sent` and sends one message: the id issued, the answer."""
+    async def visit():
+        chat = Chat(assistant.url)
+        try:
+            issued = await chat.open(sent)
+            return issued, await chat.say(text, expect)
+        finally:
+            await chat.close()
+
+    return asyncio.run(visit())
+
+
 def victim_pauses_an_intake(assistant) -> str:
     """A visitor gives their name, e-mail and phone over socket.io, then stops; their session id."""
     async def visit():
@@ -129,17 +142,8 @@ def test_every_id_the_socket_confirms_is_issued_and_signed_by_the_server(assista
     forged = [None, "victim-conversation", uuid.uuid4().hex, f"{uuid.uuid4().hex}.{'0' * 32}",
               f"{'a' * 32}.{other_key}", "\ud800"]
 
-    async def visit(sent):
-        chat = Chat(assistant.url)
-        try:
-            issued = await chat.open(sent)
-            reply = await chat.say("what are your hours", "Monday")
-            return issued, reply
-        finally:
-            await chat.close()
-
     for sent in forged:
-        issued, reply = asyncio.run(visit(sent))
+        issued, reply = open_and_say(assistant, sent, "what are your hours", "Monday")
         assert issued != sent and signed_by_the_server(issued), sent
         assert "Monday" in reply
 
@@ -152,17 +156,8 @@ def test_a_second_client_sending_the_victims_id_gets_a_new_conversation_and_no_p
     conversation = victim_session.split(".")[0]
     assert [i.conversation_id for i in store.list_intakes()].count(conversation) == 1
 
-    async def attack(sent):
-        chat = Chat(assistant.url)
-        try:
-            issued = await chat.open(sent)
-            reply = await chat.say("let's continue", "Would you like to start?")
-            return issued, reply
-        finally:
-            await chat.close()
-
     for sent in (conversation, f"{conversation}.{'f' * 32}", f"{conversation}.{victim_session[33:][::-1]}"):
-        issued, reply = asyncio.run(attack(sent))
+        issued, reply = open_and_say(assistant, sent, "let's continue", "Would you like to start?")
         assert issued.split(".")[0] != conversation and signed_by_the_server(issued)
         assert "Welcome back" not in reply
         assert not any(phi in reply for phi in VICTIM_PHI), reply
@@ -188,15 +183,7 @@ def test_a_message_naming_another_conversation_is_refused(assistant, store):
 def test_the_same_tab_reconnecting_with_its_signed_id_carries_on(assistant):
     victim_session = victim_pauses_an_intake(assistant)
 
-    async def reload():
-        chat = Chat(assistant.url)
-        try:
-            issued = await chat.open(victim_session)
-            return issued, await chat.say("let's continue", "Welcome back")
-        finally:
-            await chat.close()
-
-    issued, reply = asyncio.run(reload())
+    issued, reply = open_and_say(assistant, victim_session, "let's continue", "Welcome back")
     assert issued == victim_session
     assert "Welcome back" in reply and "How would you like us to contact you?" in reply
 
