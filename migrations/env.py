@@ -1,11 +1,11 @@
-"""Alembic environment for the intake store; actions.intake_store.migrate() runs it at start-up."""
+"""Alembic environment for the intake store; clinic.adapters.intake_store.migrate() runs it at start-up."""
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
 # The alembic command line finds these through the installed project (`make install`).
-import actions.outbox  # noqa: F401 - registers the outbox table on Base
-from actions.intake_store import Base
+import clinic.adapters.outbox  # noqa: F401 - registers the outbox table on Base
+from clinic.adapters.intake_store import Base
 
 config = context.config
 target_metadata = Base.metadata
