@@ -516,6 +516,12 @@ _SELF_HARM_MORE = [
     r"with|through|under|and))|"
     r"\b(?:final|last) (?:attempt|try|go|shot) at (?:therapy|treatment|this|life|getting (?:help|better))\b"
     r".{0,40}\bbefore i\b|"
+    # Possessions given away beside a will, or a will beside a sudden calm: warning signs together.
+    r"\b(?:gave|giving|given|rehomed|handed) (?:away )?(?:my|all my) (?:\w+ )?(?:dog|cat|pets?|guitar|things|stuff|"
+    r"belongings|books|plants|car|bike|jewelry|collection)\b.{0,80}\b(?:updated|wrote|made|finished|signed|"
+    r"redid) (?:my |a )?(?:will|note|letters)\b|"
+    r"\b(?:updated|wrote|made|finished|signed|redid) (?:my |a )?will\b.{0,80}\b(?:calm|at peace|made my peace|"
+    r"relieved|ready|gave (?:away )?my|giving (?:away )?my)\b|"
     # A suicide note someone found or read ("my wife found my note").
     r"\b(?:found|find|read|saw|discovered|came across|finds) my (?:suicide |goodbye |last |final )?note\b"
     r"(?!s| ?book| ?pad)|"
@@ -810,7 +816,9 @@ _WISH_ONLY = re.compile(r"(?:i )?(?:just )?(?:want|wanted|wanting|wish|wishing) 
 # Means, a plan or a time next to the wish: then it is not softened, whatever the tone.
 _PLAN_OR_MEANS = re.compile(
     rf"\b(?:{_MED}|pill|rope|noose|gun|rifle|pistol|knife|blade|razor|bridge|roof|ledge|tracks|plan|planned|"
-    r"planning|ready|tonight|tomorrow|note|letters?|goodbye|decided|method|how to|soon|date)\b"
+    r"planning|ready|tonight|tomorrow|note|letters?|goodbye|decided|method|how to|soon|date|"
+    # marks of an act already done
+    r"cuts?|scratch\w*|scars?|bleed\w*|stitches|burns?|bruises?|relapse\w*|sh)\b"
 )
 
 
@@ -833,8 +841,11 @@ def light_tone(text: str) -> bool:
 # Context that makes a model's crisis guess (no risk phrase matched) less likely to be a present
 # risk, though not impossible: a laugh, a story in a show or book, a firearm kept lawfully and
 # locked. Such a guess gets the direct question, never the full protocol on the model's word alone.
-_MEDIA = re.compile(r"\b(?:show|tv|movie|film|series|book|novel|episode|podcast|documentary|video game|game|"
-                    r"character|anime|manga|song|lyrics|play|netflix|hbo|hulu|season \d+|true crime)\b")
+# Nouns only: "book me for the 20th", "show up" and "play it" are not media.
+_MEDIA = re.compile(
+    r"\b(?:a|the|this|that|my|his|her|their|our|tv|new|sad|last|favou?rite|horror|crime) "
+    r"(?:show|movie|film|series|book|novel|episode|podcast|documentary|game|video game|anime|manga|song|play)s?\b|"
+    r"\b(?:characters?|protagonist|lyrics|netflix|hbo|hulu|book club|season finale|true crime|tv show)\b")
 _LAWFUL_FIREARM = re.compile(
     r"\b(?:locked (?:up |away )?(?:in (?:a|the|his|her|our) )?(?:gun )?(?:safe|cabinet)|gun safe|trigger locks?|"
     r"cable locks?|hunts|hunting|hunter|deer season|shooting range|the range|skeet|trap shooting|target shooting|"
@@ -843,7 +854,9 @@ _LAWFUL_FIREARM = re.compile(
 
 
 def softening_context(text: str) -> Optional[str]:
-    """Why a model-only crisis guess should be asked about rather than acted on, or None."""
+    """Why a model-only crisis guess should be asked about rather than acted on, or None. A lawfully
+    kept firearm only softens a guess that someone else endangers the writer (the crisis guard
+    checks that): beside a guess of self-harm or harm to others, a firearm is means, not comfort."""
     normalised = normalise(text)
     if light_tone(text):
         return "humour"

@@ -112,7 +112,11 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         spanish = crisis_phrases.looks_spanish(crisis_phrases.normalise_es(message.get(TEXT) or ""))
         # A laugh, a story in a show or a lawfully locked firearm: the model's guess alone is asked
         # about, never acted on (a risk phrase has already been ruled out above).
-        only_ask = spanish or crisis_phrases.softening_context(message.get(TEXT) or "") is not None
+        softened = crisis_phrases.softening_context(message.get(TEXT) or "")
+        guess = name if name in CRISIS_INTENTS.values() else sentence.get(INTENT_NAME_KEY)
+        if softened == "lawful firearm" and guess != CRISIS_INTENTS[crisis_phrases.DANGER_FROM_OTHERS]:
+            softened = None
+        only_ask = spanish or softened is not None
         if name in CRISIS_INTENTS.values():
             if confidence < self.check_in_floor:
                 self._demote_crisis_guess(message)

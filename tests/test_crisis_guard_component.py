@@ -106,7 +106,8 @@ def test_button_payloads_are_left_alone():
     "that documentary about the bridge left me shaken for days",
 ])
 def test_a_sure_model_guess_on_a_softened_message_is_asked_about_not_acted_on(text):
-    ranking = [{"name": "crisis_danger_from_others", "confidence": 0.8}, {"name": "everyday_remark", "confidence": 0.1}]
+    ranking = [{"name": "crisis_danger_from_others", "confidence": 0.8},
+               {"name": "everyday_remark", "confidence": 0.1}]
     assert process(text, ranking).get("intent") == {"name": "risk_check_in", "confidence": 1.0}
 
 
@@ -125,3 +126,11 @@ def test_a_sure_crisis_sentence_in_a_softened_message_is_asked_about():
 def test_a_risk_phrase_wins_over_any_softening(text, forced):
     ranking = [{"name": "everyday_remark", "confidence": 0.9}, {"name": "crisis", "confidence": 0.05}]
     assert process(text, ranking).get("intent") == {"name": forced, "confidence": 1.0}
+
+
+@pytest.mark.parametrize("guess", ["crisis", "crisis_harm_others"])
+def test_a_firearm_never_softens_a_guess_of_self_harm_or_harm_to_others(guess):
+    # Beside those, a firearm (however it is kept) is means: the model's sure guess still acts.
+    text = "I know where my dad keeps the key to the gun safe and people at school will regret it"
+    ranking = [{"name": guess, "confidence": 0.8}, {"name": "everyday_remark", "confidence": 0.1}]
+    assert process(text, ranking).get("intent")["name"] == guess

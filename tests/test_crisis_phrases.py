@@ -138,6 +138,9 @@ def test_availability_answers_are_recognised(text, expected):
     ("since they raised my sertraline I'm shivering, soaked in sweat and my heart is pounding",
      crisis_phrases.MEDICAL_EMERGENCY),
     ("fever, jerking muscles, sweating buckets and so confused", crisis_phrases.MEDICAL_EMERGENCY),
+    # warning signs together: possessions given away and a will, a will and a sudden calm
+    ("gave my cat to my brother and finally signed my will", crisis_phrases.SELF_HARM),
+    ("made my will last night and I feel at peace now", crisis_phrases.SELF_HARM),
 ])
 def test_newer_kinds_of_risk_are_caught(text, category):
     result = crisis_phrases.check(text)
@@ -153,6 +156,7 @@ def test_newer_kinds_of_risk_are_caught(text, category):
     "started zoloft last week and I've been sweating a lot and a bit shaky, is that normal?",
     "no fever, no twitching and no confusion since starting prozac, so far so good",
     "what's the risk of serotonin syndrome with two antidepressants?",
+    "we updated our wills after the baby was born, a big relief",
 ])
 def test_ordinary_look_alikes_of_the_newer_kinds_are_not_a_crisis(text):
     assert crisis_phrases.check(text).verdict != crisis_phrases.CRISIS
@@ -203,6 +207,8 @@ def test_softening_context_is_named(text, reason):
 
 
 @pytest.mark.parametrize("text", ["lol for real I can't go on", "haha not joking, it's bad", "i feel so empty",
-                                  "the gun is loaded lol"])
+                                  "the gun is loaded lol", "cat scratches lol. we don't have a cat",
+                                  "you can book me for the 20th but I might not show up",
+                                  "gave my guitar away, won't be around to play it"])
 def test_no_softening_when_the_message_says_it_is_serious_or_names_means(text):
     assert crisis_phrases.softening_context(text) is None
