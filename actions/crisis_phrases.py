@@ -189,6 +189,14 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\bchest (?:pain|is tight)\b.{0,40}\b(?:now|right now|after|can't)\b",
         r"\bstiff neck\b.{0,60}\b(?:fever|light)\b|\bfever\b.{0,60}\bstiff neck\b",
         r"\bpoison(?:ed)? (?:myself|my self)\b|\bdrank (?:bleach|antifreeze)\b",
+        # Signs that need 911 whatever caused them: bleeding in pregnancy, the worst headache of one's
+        # life (a bleed in the brain), a heart beating 160 or more.
+        r"\bpregnant\b.{0,60}\bbleeding\b|\bbleeding\b.{0,60}\bpregnant\b|\bworst headache of my life\b|"
+        r"\bheart\b.{0,30}\b(?:1[6-9]\d|2\d\d)\b(?! (?:days|steps|calories|lbs|pounds))|"
+        r"\b(?:pulse|heart rate) (?:is |of |at )?(?:1[6-9]\d|2\d\d)\b|"
+        # an allergic reaction closing the airway; a dangerously low blood sugar
+        r"\bthroat (?:is |feels )?(?:closing|swelling|tightening)(?: up)?\b|"
+        r"\b(?:blood )?sugar (?:is |reads |of |at |was |dropped to )?(?:[1-4]\d|5[0-4])\b(?! (?:years|days|grams|g\b))",
         # An overdose already taken, said without a number: "swallowed everything in the cabinet",
         # "emptied the bottle", or pills followed by drowsiness.
         r"\b(?:swallowed|took|taken|downed|ate|popped) (?:everything|all of (?:it|them)|whatever (?:was|i could find))"
@@ -395,9 +403,11 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf"\b(?:me |se )?(?:tome|tomo|trague|trago|tomamos)\b.{{0,30}}\b(?:muchas|demasiad[oa]s|todas|un frasco|"
         rf"un monton|como \d+|\d{{2,}}|el frasco)\b.{{0,30}}\b{_ES_MED}",
         r"\bno (?:puede|puedo|podia|logra) respirar\b|\bno (?:responde|despierta|reacciona)\b|"
+        r"\bno respira(?: bien)?\b|"
         r"\brespirando (?:muy )?(?:raro|mal|lento)\b",
         r"\bdolor (?:muy )?(?:fuerte )?(?:en el|de|del) pecho\b|\bme duele (?:mucho )?el pecho\b",
         r"\benvenen\w+\b|\b(?:tomo|tome|bebio|bebi) (?:cloro|veneno)\b",
+        rf"\b{_ES_MED}\b.{{0,20}}\b(?:dos veces|doble)\b.{{0,60}}\b(?:muy mal|corazon|mareado|mareada)\b|"
         rf"\b(?:el doble|demasiad[oa]s?|de mas)\b.{{0,30}}\b{_ES_MED}\b.{{0,60}}"
         r"\b(?:muy mal|corazon|mareado|mareada)\b|"
         r"\bcorazon me late muy rapido\b",

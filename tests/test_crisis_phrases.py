@@ -138,6 +138,12 @@ def test_availability_answers_are_recognised(text, expected):
     ("since they raised my sertraline I'm shivering, soaked in sweat and my heart is pounding",
      crisis_phrases.MEDICAL_EMERGENCY),
     ("fever, jerking muscles, sweating buckets and so confused", crisis_phrases.MEDICAL_EMERGENCY),
+    # signs that need 911 whatever caused them
+    ("I'm pregnant and bleeding a lot", crisis_phrases.MEDICAL_EMERGENCY),
+    ("sudden worst headache of my life after the session", crisis_phrases.MEDICAL_EMERGENCY),
+    ("my pulse is 190 and won't come down", crisis_phrases.MEDICAL_EMERGENCY),
+    ("ate a peanut by mistake and my throat is swelling", crisis_phrases.MEDICAL_EMERGENCY),
+    ("my dad's blood sugar is 35 and he's confused", crisis_phrases.MEDICAL_EMERGENCY),
     # warning signs together: possessions given away and a will, a will and a sudden calm
     ("gave my cat to my brother and finally signed my will", crisis_phrases.SELF_HARM),
     ("made my will last night and I feel at peace now", crisis_phrases.SELF_HARM),
@@ -157,6 +163,9 @@ def test_newer_kinds_of_risk_are_caught(text, category):
     "no fever, no twitching and no confusion since starting prozac, so far so good",
     "what's the risk of serotonin syndrome with two antidepressants?",
     "we updated our wills after the baby was born, a big relief",
+    "I'm bleeding heavily on my period, can I still do ketamine?",
+    "my heart rate was 120 on the treadmill",
+    "my blood sugar is usually around 100",
 ])
 def test_ordinary_look_alikes_of_the_newer_kinds_are_not_a_crisis(text):
     assert crisis_phrases.check(text).verdict != crisis_phrases.CRISIS
