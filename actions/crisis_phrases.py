@@ -215,7 +215,12 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"(?:\w+ ){0,4}?(?:to |he'll |she'll |they'll |he will |she will |he'd |she'd |he's going to |she's going to )?"
         r"(?:kill|hurt|shoot|stab|beat|get) (?:me|us|my kids|the kids|my children)\b",
         r"\bthreat(?:en(?:s|ed|ing)?)? (?:to )?(?:kill|hurt|shoot|stab) (?:me|us|my)\b",
-        r"\bthreatens? me with (?:a|his|her|the) (?:gun|knife|weapon|bat)\b|\bwith a (?:gun|knife) (?:to|at) my\b",
+        r"\bthreat(?:en)?(?:s|ed)? me with (?:a|his|her|their|the|my) (?:\w+ )?(?:gun|knife|weapon|bat|rifle|shotgun|"
+        r"pistol|revolver|firearm)\b|\bwith a (?:gun|knife) (?:to|at) my\b|"
+        r"\b(?:pointed|points|pointing|aimed|aims|aiming|waved|waves|waving) (?:a|his|her|their|the|one|it|them|"
+        r"guns?|rifles?|pistols?|shotguns?|knives|a knife)(?: \w+)? (?:at me|at us|at my|in my face)\b|"
+        r"\b(?:waves?|waving|waved) (?:them|it|the guns?|his guns?|a gun|the rifles?|his rifles?) around\b"
+        r".{0,60}\b(?:scared|afraid|terrified|threaten\w*)\b",
         r"\b(?:not|never|don't|do not) (?:feel )?safe (?:at home|in my (?:own )?(?:home|house|apartment|room)|"
         r"around (?:him|her|them|my \w+)|with (?:him|her|them|my \w+)|going home)\b",
         r"\b(?:scared|afraid|terrified) (?:to go|of going) home\b|\b(?:hiding|locked myself) (?:in|from)\b"
@@ -848,32 +853,24 @@ def light_tone(text: str) -> bool:
             and not _PLAN_OR_MEANS.search(normalised))
 
 
-# Context that makes a model's crisis guess (no risk phrase matched) less likely to be a present
-# risk, though not impossible: a laugh, a story in a show or book, a firearm kept lawfully and
-# locked. Such a guess gets the direct question, never the full protocol on the model's word alone.
+# Context that makes a model's self-harm guess (no risk phrase matched) less likely to be a present
+# risk, though not impossible: a laugh, a story in a show or book. Such a guess gets the direct
+# question, never the full protocol on the model's word alone. (A firearm, however it is kept,
+# never softens anything: beside a guess of any kind of crisis it is means or a threat.)
 # Nouns only: "book me for the 20th", "show up" and "play it" are not media.
 _MEDIA = re.compile(
     r"\b(?:a|the|this|that|my|his|her|their|our|tv|new|sad|last|favou?rite|horror|crime) "
     r"(?:show|movie|film|series|book|novel|episode|podcast|documentary|game|video game|anime|manga|song|play)s?\b|"
     r"\b(?:characters?|protagonist|lyrics|netflix|hbo|hulu|book club|season finale|true crime|tv show)\b")
-_LAWFUL_FIREARM = re.compile(
-    r"\b(?:locked (?:up |away )?(?:in (?:a|the|his|her|our) )?(?:gun )?(?:safe|cabinet)|gun safe|trigger locks?|"
-    r"cable locks?|hunts|hunting|hunter|deer season|shooting range|the range|skeet|trap shooting|target shooting|"
-    r"on duty|concealed carry|carry permit|collector)\b"
-)
 
 
 def softening_context(text: str) -> Optional[str]:
-    """Why a model-only crisis guess should be asked about rather than acted on, or None. A lawfully
-    kept firearm only softens a guess that someone else endangers the writer (the crisis guard
-    checks that): beside a guess of self-harm or harm to others, a firearm is means, not comfort."""
+    """Why a model-only self-harm guess should be asked about rather than acted on, or None."""
     normalised = normalise(text)
     if light_tone(text):
         return "humour"
     if _MEDIA.search(normalised) and not _FIRST_PERSON_NOW.search(normalised):
         return "media"
-    if _LAWFUL_FIREARM.search(normalised):
-        return "lawful firearm"
     return None
 
 

@@ -102,20 +102,26 @@ def test_button_payloads_are_left_alone():
 
 @pytest.mark.parametrize("text", [
     "if the wait is that long I'll be ancient by then lol, put me on the list anyway",
-    "My husband hunts and keeps his rifles locked in a gun safe, answering the weapons question",
     "that documentary about the bridge left me shaken for days",
 ])
-def test_a_sure_model_guess_on_a_softened_message_is_asked_about_not_acted_on(text):
-    ranking = [{"name": "crisis_danger_from_others", "confidence": 0.8},
-               {"name": "everyday_remark", "confidence": 0.1}]
+def test_a_sure_model_self_harm_guess_on_a_softened_message_is_asked_about_not_acted_on(text):
+    ranking = [{"name": "crisis", "confidence": 0.8}, {"name": "everyday_remark", "confidence": 0.1}]
     assert process(text, ranking).get("intent") == {"name": "risk_check_in", "confidence": 1.0}
 
 
-def test_a_sure_crisis_sentence_in_a_softened_message_is_asked_about():
-    msg = message("My husband hunts. His rifles are in a locked safe. Just answering the form",
-                  [{"name": "everyday_remark", "confidence": 0.6}])
-    msg.set("sentence_crisis_risk", {"name": "crisis_danger_from_others", "confidence": 0.7})
+def test_a_sure_self_harm_sentence_in_a_softened_message_is_asked_about():
+    msg = message("Rough week lol. Whatever haha. How much is a session?", [{"name": "ask_fees", "confidence": 0.6}])
+    msg.set("sentence_crisis_risk", {"name": "crisis", "confidence": 0.7})
     assert CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"] == "risk_check_in"
+
+
+@pytest.mark.parametrize("guess", ["crisis_danger_from_others", "crisis_harm_others", "crisis_medical_emergency"])
+def test_softening_never_turns_other_kinds_of_crisis_into_the_self_harm_question(guess):
+    # The check-in asks about ending one's life; someone in danger from a partner with a gun
+    # must not be asked that instead of getting the protocol.
+    text = "my husband hunts lol and keeps his rifles in a gun safe, he was waving one yesterday"
+    ranking = [{"name": guess, "confidence": 0.8}, {"name": "everyday_remark", "confidence": 0.1}]
+    assert process(text, ranking).get("intent")["name"] == guess
 
 
 @pytest.mark.parametrize("text, forced", [
@@ -126,11 +132,3 @@ def test_a_sure_crisis_sentence_in_a_softened_message_is_asked_about():
 def test_a_risk_phrase_wins_over_any_softening(text, forced):
     ranking = [{"name": "everyday_remark", "confidence": 0.9}, {"name": "crisis", "confidence": 0.05}]
     assert process(text, ranking).get("intent") == {"name": forced, "confidence": 1.0}
-
-
-@pytest.mark.parametrize("guess", ["crisis", "crisis_harm_others"])
-def test_a_firearm_never_softens_a_guess_of_self_harm_or_harm_to_others(guess):
-    # Beside those, a firearm (however it is kept) is means: the model's sure guess still acts.
-    text = "I know where my dad keeps the key to the gun safe and people at school will regret it"
-    ranking = [{"name": guess, "confidence": 0.8}, {"name": "everyday_remark", "confidence": 0.1}]
-    assert process(text, ranking).get("intent")["name"] == guess

@@ -75,6 +75,9 @@ def test_odd_input_is_judged_without_error(text):
     ("my boyfriend says he'll kill me if I leave", crisis_phrases.DANGER_FROM_OTHERS),
     ("my husband hits the kids when he drinks", crisis_phrases.DANGER_FROM_OTHERS),
     ("I hit my toddler and I'm scared I'll do it again", crisis_phrases.HARM_OTHERS),
+    ("my husband hunts and he threatened me with his rifle last night", crisis_phrases.DANGER_FROM_OTHERS),
+    ("he keeps his guns in a safe but last night he pointed one at me", crisis_phrases.DANGER_FROM_OTHERS),
+    ("when he drinks he waves the rifles around and I'm terrified", crisis_phrases.DANGER_FROM_OTHERS),
     ("I'm not safe right now", crisis_phrases.SELF_HARM),
     ("no im not safe", crisis_phrases.SELF_HARM),
 ])
@@ -207,7 +210,6 @@ def test_media_stories_and_old_age_jokes_are_not_a_crisis(text):
 
 @pytest.mark.parametrize("text, reason", [
     ("I'll be ancient by the time you call back lol", "humour"),
-    ("my husband hunts and keeps his rifles in a gun safe", "lawful firearm"),
     ("the episode where the character drowns wrecked everyone", "media"),
     ("lol jk I'm not serious, I'm fine", "humour"),
 ])
@@ -218,6 +220,7 @@ def test_softening_context_is_named(text, reason):
 @pytest.mark.parametrize("text", ["lol for real I can't go on", "haha not joking, it's bad", "i feel so empty",
                                   "the gun is loaded lol", "cat scratches lol. we don't have a cat",
                                   "you can book me for the 20th but I might not show up",
-                                  "gave my guitar away, won't be around to play it"])
+                                  "gave my guitar away, won't be around to play it",
+                                  "my husband hunts and keeps his rifles in a gun safe"])
 def test_no_softening_when_the_message_says_it_is_serious_or_names_means(text):
     assert crisis_phrases.softening_context(text) is None
