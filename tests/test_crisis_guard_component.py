@@ -117,9 +117,9 @@ def test_a_sure_self_harm_sentence_in_a_softened_message_is_asked_about():
 
 @pytest.mark.parametrize("guess", ["crisis_danger_from_others", "crisis_harm_others", "crisis_medical_emergency"])
 def test_softening_never_turns_other_kinds_of_crisis_into_the_self_harm_question(guess):
-    # The check-in asks about ending one's life; someone in danger from a partner with a gun
-    # must not be asked that instead of getting the protocol.
-    text = "my husband hunts lol and keeps his rifles in a gun safe, he was waving one yesterday"
+    # The check-in asks about ending one's life; someone in danger from a partner must not be
+    # asked that instead of getting the protocol, whatever laugh or show the message mentions.
+    text = "my husband gets really scary when he drinks lol, the last episode of his show set him off"
     ranking = [{"name": guess, "confidence": 0.8}, {"name": "everyday_remark", "confidence": 0.1}]
     assert process(text, ranking).get("intent")["name"] == guess
 
