@@ -474,7 +474,8 @@ _NOT_SAFE = re.compile(
 # a method, self-harm in slang, passive wishes, a treatment as the last try, doubts about being
 # around later.
 # Ways of dying, as named when methods are compared (not "pills": "pills or therapy?" is ordinary).
-_METHOD = (r"(?:hanging|hanging myself|carbon monoxide|co poisoning|jumping|jumping off \w+|drowning|shooting myself|"
+_METHOD = (r"(?:hanging|hanging myself|hanging yourself|carbon monoxide|co poisoning|car exhaust|jumping|"
+           r"jumping off \w+|drowning|shooting myself|"
            r"a gun|gun|bleeding out|slitting \w+ \w+|helium|overdos(?:e|ing)|an overdose|train|the tracks|exhaust|"
            r"suffocat\w+|a bridge|the bridge)")
 _SELF_HARM_MORE = [
@@ -543,7 +544,10 @@ _SELF_HARM_MORE = [
     # Comparing methods ("which is faster, hanging or carbon monoxide?").
     rf"\b(?:which|what)(?:'s| is| would be| will be| one is)? (?:faster|quicker|less painful|more painless|surer|"
     rf"more (?:certain|reliable|effective|lethal)|less messy|the (?:fastest|quickest|least painful|surest|"
-    rf"most reliable|most lethal))\b.{{0,60}}\b{_METHOD}\b|\b{_METHOD} (?:or|vs\.?|versus) {_METHOD}\b",
+    rf"most reliable|most lethal))\b.{{0,60}}\b{_METHOD}\b|\b{_METHOD} (?:or|vs\.?|versus) {_METHOD}\b|"
+    r"\b(?:is it|would it be) (?:quicker|faster|less painful|more painless|surer|more reliable|easier) to "
+    r"(?:(?:hang|shoot|drown|gas|suffocate) (?:myself|yourself|oneself)|jump (?:off|from|in front)|"
+    r"overdose|od|bleed out|slit)\b",
     r"\bnot sticking around\b|\bcheck out permanently\b|\bgive up on (?:living|life)\b|\bi'm done for good\b|"
     r"\bdone for good\b",
     r"\b(?:won't|wont|will not) (?:need|be needing) (?:it|the appointment|that)\b.{0,20}\b(?:by then|anyway)\b|"

@@ -133,6 +133,7 @@ def test_availability_answers_are_recognised(text, expected):
     # methods compared
     ("what's more reliable, jumping off a bridge or a gun", crisis_phrases.SELF_HARM),
     ("drowning vs carbon monoxide, which one", crisis_phrases.SELF_HARM),
+    ("is it quicker to hang yourself or use a car exhaust", crisis_phrases.SELF_HARM),
     # an overdose already taken, said without a number
     ("I emptied the pill bottle and now I'm really drowsy", crisis_phrases.MEDICAL_EMERGENCY),
     ("took everything from my medicine cabinet", crisis_phrases.MEDICAL_EMERGENCY),
@@ -160,6 +161,8 @@ def test_newer_kinds_of_risk_are_caught(text, category):
     "tying up loose ends at work before I go on vacation",
     "I need to check out of the hotel before I go to my appointment",
     "which is faster for depression, pills or therapy?",
+    "would it be easier to jump straight into KAP or start with talk therapy?",
+    "is it faster to hang out on the portal or call the office?",
     "my teacher found my notes from class",
     "took my allergy pill and now I'm getting sleepy, is that normal?",
     "started zoloft last week and I've been sweating a lot and a bit shaky, is that normal?",
