@@ -8,7 +8,8 @@ included:
   for the whole message or any sentence of it, below `protocol_threshold`) becomes
   `risk_check_in`: the assistant asks directly instead of guessing either way;
 - a model-only crisis guess at or above `protocol_threshold` (whole message or one sentence)
-  stands, or is made the intent when only one sentence carries it;
+  stands, or is made the intent when only one sentence carries it, unless it is a self-harm guess
+  the message softens (humour markers, a story in a show or book): then it is asked about;
 - a negation ("I'm not suicidal"), a figure of speech ("this traffic is killing me") or a mention
   of the topic without present risk replaces a crisis guess by the next non-crisis intent.
 The original ranking stays after the forced intent, so the check-in can answer the question
@@ -109,13 +110,21 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         # The model has learned Spanish almost only from crisis examples: on Spanish text its crisis
         # guess is only ever a reason to ask (the Spanish phrase guard decides the protocol).
         spanish = crisis_phrases.looks_spanish(crisis_phrases.normalise_es(message.get(TEXT) or ""))
+        # A laugh or a story in a show or book: the model's self-harm guess alone is asked about,
+        # never acted on (a risk phrase has already been ruled out above).
+        # The check-in asks about ending one's life or self-harm, so only a self-harm guess is
+        # softened; a guess of danger from others, harm to others or a medical emergency is not.
+        guess = name if name in CRISIS_INTENTS.values() else sentence.get(INTENT_NAME_KEY)
+        softened = (guess == CRISIS_INTENTS[crisis_phrases.SELF_HARM]
+                    and crisis_phrases.softening_context(message.get(TEXT) or "") is not None)
+        only_ask = spanish or softened
         if name in CRISIS_INTENTS.values():
             if confidence < self.check_in_floor:
                 self._demote_crisis_guess(message)
-            elif confidence < self.protocol_threshold or spanish:
+            elif confidence < self.protocol_threshold or only_ask:
                 self._force_intent(message, CHECK_IN_INTENT)
             return
-        if (sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.protocol_threshold and not spanish:
+        if (sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.protocol_threshold and not only_ask:
             self._force_intent(message, sentence[INTENT_NAME_KEY])
             return
         behind = [entry for entry in ranking[:3] if entry.get(INTENT_NAME_KEY) in CRISIS_INTENTS.values()]

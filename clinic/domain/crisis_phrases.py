@@ -189,6 +189,23 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\bchest (?:pain|is tight)\b.{0,40}\b(?:now|right now|after|can't)\b",
         r"\bstiff neck\b.{0,60}\b(?:fever|light)\b|\bfever\b.{0,60}\bstiff neck\b",
         r"\bpoison(?:ed)? (?:myself|my self)\b|\bdrank (?:bleach|antifreeze)\b",
+        # Signs that need 911 whatever caused them: bleeding in pregnancy, the worst headache of one's
+        # life (a bleed in the brain), a heart beating 160 or more.
+        r"\bpregnant\b.{0,60}\bbleeding\b|\bbleeding\b.{0,60}\bpregnant\b|\bworst headache of my life\b|"
+        r"\bheart\b.{0,30}\b(?:1[6-9]\d|2\d\d)\b(?! (?:days|steps|calories|lbs|pounds))|"
+        r"\b(?:pulse|heart rate) (?:is |of |at )?(?:1[6-9]\d|2\d\d)\b|"
+        # an allergic reaction closing the airway; a dangerously low blood sugar
+        r"\bthroat (?:is |feels )?(?:closing|swelling|tightening)(?: up)?\b|"
+        r"\b(?:blood )?sugar (?:is |reads |of |at |was |dropped to )?(?:[1-4]\d|5[0-4])\b(?! (?:years|days|grams|g\b))",
+        # An overdose already taken, said without a number: "swallowed everything in the cabinet",
+        # "emptied the bottle", or pills followed by drowsiness.
+        r"\b(?:swallowed|took|taken|downed|ate|popped) (?:everything|all of (?:it|them)|whatever (?:was|i could find))"
+        r"(?: (?:that was )?(?:in|from) (?:the|my|our|her|his) (?:medicine |bathroom |pill )?"
+        r"(?:cabinet|cupboard|drawer|bottles?|box|stash|organi[sz]er))\b|"
+        r"\bemptied (?:the|my|a|her|his) (?:whole )?(?:pill |medicine )?(?:bottles?|cabinet)\b|"
+        r"\b(?:swallowed|took|taken|downed|popped) (?:everything|all|a bunch|a lot|a handful|handfuls|the whole|"
+        r"the rest|every|loads|lots)\b.{0,60}\b(?:getting|feeling|feel|i'm|so|really|very) "
+        r"(?:sleepy|drowsy|woozy|dizzy|numb|heavy|faint|out of it)\b",
 ]
 ] + [
     (DANGER_FROM_OTHERS, re.compile(p)) for p in [
@@ -198,7 +215,12 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"(?:\w+ ){0,4}?(?:to |he'll |she'll |they'll |he will |she will |he'd |she'd |he's going to |she's going to )?"
         r"(?:kill|hurt|shoot|stab|beat|get) (?:me|us|my kids|the kids|my children)\b",
         r"\bthreat(?:en(?:s|ed|ing)?)? (?:to )?(?:kill|hurt|shoot|stab) (?:me|us|my)\b",
-        r"\bthreatens? me with (?:a|his|her|the) (?:gun|knife|weapon|bat)\b|\bwith a (?:gun|knife) (?:to|at) my\b",
+        r"\bthreat(?:en)?(?:s|ed)? me with (?:a|his|her|their|the|my) (?:\w+ )?(?:gun|knife|weapon|bat|rifle|shotgun|"
+        r"pistol|revolver|firearm)\b|\bwith a (?:gun|knife) (?:to|at) my\b|"
+        r"\b(?:pointed|points|pointing|aimed|aims|aiming|waved|waves|waving) (?:a|his|her|their|the|one|it|them|"
+        r"guns?|rifles?|pistols?|shotguns?|knives|a knife)(?: \w+)? (?:at me|at us|at my|in my face)\b|"
+        r"\b(?:waves?|waving|waved) (?:them|it|the guns?|his guns?|a gun|the rifles?|his rifles?) around\b"
+        r".{0,60}\b(?:scared|afraid|terrified|threaten\w*)\b",
         r"\b(?:not|never|don't|do not) (?:feel )?safe (?:at home|in my (?:own )?(?:home|house|apartment|room)|"
         r"around (?:him|her|them|my \w+)|with (?:him|her|them|my \w+)|going home)\b",
         r"\b(?:scared|afraid|terrified) (?:to go|of going) home\b|\b(?:hiding|locked myself) (?:in|from)\b"
@@ -386,9 +408,11 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf"\b(?:me |se )?(?:tome|tomo|trague|trago|tomamos)\b.{{0,30}}\b(?:muchas|demasiad[oa]s|todas|un frasco|"
         rf"un monton|como \d+|\d{{2,}}|el frasco)\b.{{0,30}}\b{_ES_MED}",
         r"\bno (?:puede|puedo|podia|logra) respirar\b|\bno (?:responde|despierta|reacciona)\b|"
+        r"\bno respira(?: bien)?\b|"
         r"\brespirando (?:muy )?(?:raro|mal|lento)\b",
         r"\bdolor (?:muy )?(?:fuerte )?(?:en el|de|del) pecho\b|\bme duele (?:mucho )?el pecho\b",
         r"\benvenen\w+\b|\b(?:tomo|tome|bebio|bebi) (?:cloro|veneno)\b",
+        rf"\b{_ES_MED}\b.{{0,20}}\b(?:dos veces|doble)\b.{{0,60}}\b(?:muy mal|corazon|mareado|mareada)\b|"
         rf"\b(?:el doble|demasiad[oa]s?|de mas)\b.{{0,30}}\b{_ES_MED}\b.{{0,60}}"
         r"\b(?:muy mal|corazon|mareado|mareada)\b|"
         r"\bcorazon me late muy rapido\b",
@@ -449,6 +473,11 @@ _NOT_SAFE = re.compile(
 # Further self-harm phrasing: current danger, plans with means or a date, goodbyes, research into
 # a method, self-harm in slang, passive wishes, a treatment as the last try, doubts about being
 # around later.
+# Ways of dying, as named when methods are compared (not "pills": "pills or therapy?" is ordinary).
+_METHOD = (r"(?:hanging|hanging myself|hanging yourself|carbon monoxide|co poisoning|car exhaust|jumping|"
+           r"jumping off \w+|drowning|shooting myself|"
+           r"a gun|gun|bleeding out|slitting \w+ \w+|helium|overdos(?:e|ing)|an overdose|train|the tracks|exhaust|"
+           r"suffocat\w+|a bridge|the bridge)")
 _SELF_HARM_MORE = [
     _NOT_SAFE.pattern,
     r"\b(?:pills|meds|knife|blade|razor|gun|rope|noose)\b.{0,25}\b(?:in my hand|next to me|beside me|on my lap|"
@@ -495,6 +524,30 @@ _SELF_HARM_MORE = [
     r"check out|living|sticking around|out of options)\b|\b(?:if|when) (?:it|this|ketamine|kap|the ketamine|"
     r"treatment) (?:fails|doesn't work|does not work|doesn't make)\b.{0,60}\b(?:plan|done|what i'm going to do|"
     r"out|end|give up|over)\b",
+    # Leaving for good in other words, and affairs put in order "before I go".
+    r"\b(?:check|checking|clock|clocking|bow|bowing|tap|tapping|log|logging|sign|signing) out "
+    r"(?:for good|permanently|forever|of (?:this|life)(?: for good)?)\b|"
+    r"\b(?:loose ends|my affairs in order|say(?:ing)? my goodbyes|goodbyes)\b.{0,40}"
+    r"\bbefore i (?:go|leave|'m gone|check out)\b(?! (?:to|on|in|into|for|back|home|out|away|ahead|there|"
+    r"with|through|under|and))|"
+    r"\b(?:final|last) (?:attempt|try|go|shot) at (?:therapy|treatment|this|life|getting (?:help|better))\b"
+    r".{0,40}\bbefore i\b|"
+    # Possessions given away beside a will, or a will beside a sudden calm: warning signs together.
+    r"\b(?:gave|giving|given|rehomed|handed) (?:away )?(?:my|all my) (?:\w+ )?(?:dog|cat|pets?|guitar|things|stuff|"
+    r"belongings|books|plants|car|bike|jewelry|collection)\b.{0,80}\b(?:updated|wrote|made|finished|signed|"
+    r"redid) (?:my |a )?(?:will|note|letters)\b|"
+    r"\b(?:updated|wrote|made|finished|signed|redid) (?:my |a )?will\b.{0,80}\b(?:calm|at peace|made my peace|"
+    r"relieved|ready|gave (?:away )?my|giving (?:away )?my)\b|"
+    # A suicide note someone found or read ("my wife found my note").
+    r"\b(?:found|find|read|saw|discovered|came across|finds) my (?:suicide |goodbye |last |final )?note\b"
+    r"(?!s| ?book| ?pad)|"
+    # Comparing methods ("which is faster, hanging or carbon monoxide?").
+    rf"\b(?:which|what)(?:'s| is| would be| will be| one is)? (?:faster|quicker|less painful|more painless|surer|"
+    rf"more (?:certain|reliable|effective|lethal)|less messy|the (?:fastest|quickest|least painful|surest|"
+    rf"most reliable|most lethal))\b.{{0,60}}\b{_METHOD}\b|\b{_METHOD} (?:or|vs\.?|versus) {_METHOD}\b|"
+    r"\b(?:is it|would it be) (?:quicker|faster|less painful|more painless|surer|more reliable|easier) to "
+    r"(?:(?:hang|shoot|drown|gas|suffocate) (?:myself|yourself|oneself)|jump (?:off|from|in front)|"
+    r"overdose|od|bleed out|slit)\b",
     r"\bnot sticking around\b|\bcheck out permanently\b|\bgive up on (?:living|life)\b|\bi'm done for good\b|"
     r"\bdone for good\b",
     r"\b(?:won't|wont|will not) (?:need|be needing) (?:it|the appointment|that)\b.{0,20}\b(?:by then|anyway)\b|"
@@ -596,18 +649,22 @@ _FIGURES_OF_SPEECH = re.compile(
     r"\b(?:phone|battery|laptop|car|computer|plant|plants|conversation|party) (?:is |has |just )?died\b|"
     r"\bwill kill me if\b|\bgoing to kill me if\b|"
     r"\bkiller\b|\bover my dead body\b|\bdrop dead\b|\bcould die (?:of|from) (?:embarrassment|shame|happiness)\b|"
-    r"\bdying (?:here|over here)\b|\bpainkillers?\b"
+    r"\bdying (?:here|over here)\b|\bpainkillers?\b|\b(?:be|die|died|dead) of old age\b|"
+    r"\b(?:near|near-)death experience\b|\b(?:to|into) an early grave\b"
 )
 
 # Mentions of the topic that are not a personal risk statement: blanked before matching,
 # so a risk phrase elsewhere in the same message still counts.
 _TOPIC_MENTIONS = re.compile(
-    r"\b(?:died|dying|death|deaths|lost \w+(?: \w+)?) (?:by|to|from) suicide\b|"
+    r"\b(?:died|dies|die|dying|death|deaths|lost \w+(?: \w+)?) (?:by|to|from) suicide\b|"
+    r"\b(?:character|protagonist|villain|hero|narrator)s?\b.{0,40}\b"
+    r"(?:suicide|kills? (?:himself|herself|themselves))\b|"
     r"\b(?:asks?|asking|questions?|screens?|screening|research|statistics|rates?) (?:about|for|on|of) "
     r"(?:suicid\w*|self[- ]?harm\w*)|"
     r"\b(?:history|past) of (?:self[- ]?harm\w*|suicid\w*(?: attempts?)?)\b|"
     r"\bsuicide (?:rates?|statistics|prevention|awareness|scenes?|hotline|risk|research)\b|"
-    r"\b(?:article|movie|film|show|book|news|podcast|documentary|episode|song|story)\b.{0,30}\bsuicide\b|"
+    r"\b(?:article|movie|film|show|series|book|novel|news|podcast|documentary|episode|song|story|play|anime|"
+    r"game)\b.{0,50}\bsuicide\b|"
     r"\b(?:my|his|her|their|a) (?:\w+ )?(?:attempted|committed|tried) suicide\b|"
     r"\bused to (?:self[- ]?harm|cut(?: myself)?|hurt myself)\b(?=.{0,60}\b(?:years? ago|in (?:high school|"
     r"college|my teens))\b)|"
@@ -727,6 +784,105 @@ def looks_spanish(normalised: str) -> bool:
     return spanish > 0 and spanish >= len(_EN_WORDS.findall(normalised))
 
 
+# A severe reaction to a medicine (serotonin syndrome, neuroleptic malignant syndrome) shows as a cluster
+# of body signs, each ordinary on its own: sweating or a tremor after a new SSRI is a common side
+# effect, fever with twitching and confusion after one is an emergency. So it counts groups of signs.
+_SYMPTOM_GROUPS = {
+    "fever": re.compile(r"\b(?:fever|feverish|(?:high|very high) temperature|temp(?:erature)? (?:is |of )?"
+                        r"(?:10[2-9]|39|40|41)|burning up)\b"),
+    "muscles": re.compile(r"\b(?:twitch\w*|jerk\w*|spasms?|muscles? (?:are |is |feel |feels )?(?:stiff|rigid|locked)|"
+                          r"stiff muscles|rigid|rigidity|tremors?|shaking|shaky|shivering|clonus)\b"),
+    "sweating": re.compile(r"\b(?:sweat\w*|drenched|soaked)\b"),
+    "mind": re.compile(r"\b(?:confus\w*|disoriented|agitated|agitation|hallucinat\w*|can't think straight|"
+                       r"don't know where i am|delirious)\b"),
+    "heart": re.compile(r"\b(?:heart (?:is )?(?:racing|pounding)|racing heart|pounding heart|heart rate (?:is )?"
+                        r"(?:through the roof|really high|1[3-9]\d))\b"),
+}
+_NEW_MEDICINE = re.compile(
+    r"\b(?:started|starting|new|increased|increasing|upped|raised|switched|added|doubled|began|combined|mixed)\b"
+    r".{0,40}\b(?:antidepressants?|ssris?|snris?|maois?|meds?|medications?|medicines?|pills?|prescriptions?|"
+    rf"doses?|tramadol|triptans?|st\.? john'?s wort|{_MED})\b|"
+    rf"\b(?:since|after) (?:increasing|starting|raising|upping|switching|adding)\b"
+)
+
+
+def _reaction_cluster(normalised: str) -> Optional[str]:
+    """Three groups of signs after a new or higher medicine, or four without one, not negated."""
+    groups = []
+    for name, pattern in _SYMPTOM_GROUPS.items():
+        if any(not _negated(normalised, match) for match in pattern.finditer(normalised)):
+            groups.append(name)
+    needed = 3 if _NEW_MEDICINE.search(normalised) else 4
+    return "reaction: " + ", ".join(groups) if len(groups) >= needed else None
+
+
+# Hyperbole: a wish to die pinned on an everyday nuisance, with humour markers ("my commute is so bad
+# I want to die every morning haha") is likely a joke but not certainly: the person is asked (the
+# check-in shows 988) instead of getting the full protocol. Only a wish is softened this way, and
+# only with both the nuisance and the laugh: "wish i was dead lol" stays a crisis (a laugh alone
+# often masks distress), and so do intent, a plan, means, an act already done, and a message that
+# says it is serious.
+_HUMOUR = re.compile(r"\b(?:ha(?:ha)+h?|hah|lo+l+|lmf?ao+|rofl|jk|j/k|just (?:kidding|joking)|kidding|joking)\b|"
+                     r"[\U0001F602\U0001F923\U0001F605\U0001F606\U0001F61C\U0001F643\U0001F480]|"
+                     r"(?<!\w):\)|(?<!\w)/s\b")
+_SERIOUS = re.compile(r"\bnot (?:joking|kidding|a joke)\b|\bno joke\b|\b(?:i'm|i am) serious\b|\bseriously though\b|"
+                      r"\b(?:for|asking for) real\b|\bfr\b|\bnot really (?:lol|haha|jk)\b|\bhalf joking\b|"
+                      r"\bonly half\b")
+_WISH_ONLY = re.compile(r"(?:i )?(?:just )?(?:want|wanted|wanting|wish|wishing) to (?:die|be dead)|"
+                        r"i (?:just )?want to be dead|wish (?:i|i'd|i had) (?:was|were|been) dead")
+
+
+# Means, a plan or a time next to the wish: then it is not softened, whatever the tone.
+_PLAN_OR_MEANS = re.compile(
+    rf"\b(?:{_MED}|pill|rope|noose|gun|rifle|pistol|knife|blade|razor|bridge|roof|ledge|tracks|plan|planned|"
+    r"planning|ready|tonight|tomorrow|note|letters?|goodbye|decided|method|how to|soon|date|"
+    # marks of an act already done
+    r"cuts?|scratch\w*|scars?|bleed\w*|stitches|burns?|bruises?|relapse\w*|sh)\b"
+)
+
+
+_NUISANCE = re.compile(
+    r"\b(?:commute|traffic|meetings?|zoom|emails?|inbox|paperwork|forms?|taxes|tax season|dmv|hold music|"
+    r"on hold|waitlist|wait list|queue|line at|insurance|deductible|homework|exams?|finals|midterms|deadline|"
+    r"presentation|hangover|cramps|weather|heat|humidity|mondays?|alarm|gym|leg day|group chat|customer service|"
+    r"phone calls?|small talk|spreadsheets?|budget|bills|in-laws|team building|retreat|airport|layover|"
+    r"dentist|karaoke|my playlist|spoilers?|season finale|cringe|embarrass\w*)\b"
+)
+
+
+def light_tone(text: str) -> bool:
+    """Humour markers, and nothing that says the message is meant seriously or names means or a plan."""
+    normalised = normalise(text)
+    return (bool(_HUMOUR.search(normalised)) and not _SERIOUS.search(normalised)
+            and not _PLAN_OR_MEANS.search(normalised))
+
+
+# Context that makes a model's self-harm guess (no risk phrase matched) less likely to be a present
+# risk, though not impossible: a laugh, a story in a show or book. Such a guess gets the direct
+# question, never the full protocol on the model's word alone. (A firearm, however it is kept,
+# never softens anything: beside a guess of any kind of crisis it is means or a threat.)
+# Nouns only: "book me for the 20th", "show up" and "play it" are not media.
+_MEDIA = re.compile(
+    r"\b(?:a|the|this|that|my|his|her|their|our|tv|new|sad|last|favou?rite|horror|crime) "
+    r"(?:show|movie|film|series|book|novel|episode|podcast|documentary|game|video game|anime|manga|song|play)s?\b|"
+    r"\b(?:characters?|protagonist|lyrics|netflix|hbo|hulu|book club|season finale|true crime|tv show)\b")
+
+
+def softening_context(text: str) -> Optional[str]:
+    """Why a model-only self-harm guess should be asked about rather than acted on, or None."""
+    normalised = normalise(text)
+    if light_tone(text):
+        return "humour"
+    if _MEDIA.search(normalised) and not _FIRST_PERSON_NOW.search(normalised):
+        return "media"
+    return None
+
+
+def hyperbole(text: str) -> bool:
+    """A light tone and an everyday nuisance the feeling is pinned on."""
+    return light_tone(text) and bool(_NUISANCE.search(normalise(text)))
+
+
 def check(text: str) -> GuardResult:
     """Judges one message. Crisis wins over everything (a message is a crisis if any part of it is);
     then negation; then figures of speech and mentions of the topic without present risk."""
@@ -736,6 +892,8 @@ def check(text: str) -> GuardResult:
         return GuardResult(NONE)
     negated_match: Optional[str] = None
     bare: Optional[Tuple[str, str]] = None  # the first crisis found only by naming the subject
+    joking = hyperbole(text)
+    wish: Optional[Tuple[str, str]] = None  # a bare wish to die pinned on a nuisance, with a laugh
     for category, pattern in _CRISIS_PATTERNS:
         for match in pattern.finditer(normalised):
             if _negated(normalised, match):
@@ -744,17 +902,26 @@ def check(text: str) -> GuardResult:
             if pattern.pattern in _BARE_TOPIC:
                 bare = bare or (category, match.group(0))
                 continue
+            if joking and category == SELF_HARM and _WISH_ONLY.fullmatch(match.group(0)):
+                wish = wish or (category, match.group(0))
+                continue
             if category != HARM_OTHERS and _RESOLVED.search(normalised) and not _PRESENT.search(normalised):
                 # A resolved past ("years ago, nothing since"): ask rather than run the protocol.
                 return GuardResult(UNCERTAIN, category, match.group(0))
             return GuardResult(CRISIS, category, match.group(0), not_safe=bool(_NOT_SAFE.search(normalised)))
+    reaction = _reaction_cluster(normalised)
+    if reaction:
+        return GuardResult(CRISIS, MEDICAL_EMERGENCY, reaction)
     if bare:
         context = _TOPIC_CONTEXT.search(normalised) or (
             _RESOLVED.search(normalised) if not _PRESENT.search(normalised) else None) or _asked_about(
             normalised, bare[1])
-        if context:
+        if context and not wish:
             return GuardResult(TOPIC_MENTION, matched=context.group(0))
-        return GuardResult(CRISIS, bare[0], bare[1])
+        if not context:
+            return GuardResult(CRISIS, bare[0], bare[1])
+    if wish:
+        return GuardResult(UNCERTAIN, wish[0], wish[1])
     spanish = normalise_es(text)
     for category, pattern in (_SPANISH_PATTERNS if looks_spanish(spanish) else []):
         for match in pattern.finditer(spanish):

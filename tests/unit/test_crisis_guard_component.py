@@ -98,3 +98,37 @@ def test_an_ordinary_message_is_left_alone():
 def test_button_payloads_are_left_alone():
     ranking = [{"name": "deny", "confidence": 1.0}]
     assert process("/deny", ranking).get("intent")["name"] == "deny"
+
+
+@pytest.mark.parametrize("text", [
+    "if the wait is that long I'll be ancient by then lol, put me on the list anyway",
+    "that documentary about the bridge left me shaken for days",
+])
+def test_a_sure_model_self_harm_guess_on_a_softened_message_is_asked_about_not_acted_on(text):
+    ranking = [{"name": "crisis", "confidence": 0.8}, {"name": "everyday_remark", "confidence": 0.1}]
+    assert process(text, ranking).get("intent") == {"name": "risk_check_in", "confidence": 1.0}
+
+
+def test_a_sure_self_harm_sentence_in_a_softened_message_is_asked_about():
+    msg = message("Rough week lol. Whatever haha. How much is a session?", [{"name": "ask_fees", "confidence": 0.6}])
+    msg.set("sentence_crisis_risk", {"name": "crisis", "confidence": 0.7})
+    assert CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"] == "risk_check_in"
+
+
+@pytest.mark.parametrize("guess", ["crisis_danger_from_others", "crisis_harm_others", "crisis_medical_emergency"])
+def test_softening_never_turns_other_kinds_of_crisis_into_the_self_harm_question(guess):
+    # The check-in asks about ending one's life; someone in danger from a partner must not be
+    # asked that instead of getting the protocol, whatever laugh or show the message mentions.
+    text = "my husband gets really scary when he drinks lol, the last episode of his show set him off"
+    ranking = [{"name": guess, "confidence": 0.8}, {"name": "everyday_remark", "confidence": 0.1}]
+    assert process(text, ranking).get("intent")["name"] == guess
+
+
+@pytest.mark.parametrize("text, forced", [
+    ("the commute is awful lol, I'm going to kill myself tonight", "crisis"),
+    ("haha I took all my pills", "crisis_medical_emergency"),
+    ("he hunts, but he said he'll shoot me if I leave", "crisis_danger_from_others"),
+])
+def test_a_risk_phrase_wins_over_any_softening(text, forced):
+    ranking = [{"name": "everyday_remark", "confidence": 0.9}, {"name": "crisis", "confidence": 0.05}]
+    assert process(text, ranking).get("intent") == {"name": forced, "confidence": 1.0}

@@ -75,6 +75,9 @@ def test_odd_input_is_judged_without_error(text):
     ("my boyfriend says he'll kill me if I leave", crisis_phrases.DANGER_FROM_OTHERS),
     ("my husband hits the kids when he drinks", crisis_phrases.DANGER_FROM_OTHERS),
     ("I hit my toddler and I'm scared I'll do it again", crisis_phrases.HARM_OTHERS),
+    ("my husband hunts and he threatened me with his rifle last night", crisis_phrases.DANGER_FROM_OTHERS),
+    ("he keeps his guns in a safe but last night he pointed one at me", crisis_phrases.DANGER_FROM_OTHERS),
+    ("when he drinks he waves the rifles around and I'm terrified", crisis_phrases.DANGER_FROM_OTHERS),
     ("I'm not safe right now", crisis_phrases.SELF_HARM),
     ("no im not safe", crisis_phrases.SELF_HARM),
 ])
@@ -117,3 +120,110 @@ def test_a_message_is_judged_sentence_by_sentence():
                                             ("I want to die on Tuesday", False), ("anytime", False)])
 def test_availability_answers_are_recognised(text, expected):
     assert crisis_phrases.looks_like_plain_answer(text) is expected
+
+
+@pytest.mark.parametrize("text, category", [
+    # goodbyes and affairs put in order before leaving for good
+    ("getting my affairs in order before I go, so please cancel my appointments", crisis_phrases.SELF_HARM),
+    ("my therapist was my last shot at this before I tap out for good", crisis_phrases.SELF_HARM),
+    ("I'm signing out of life for good after this week", crisis_phrases.SELF_HARM),
+    # a note someone found
+    ("my sister found my goodbye note and called me", crisis_phrases.SELF_HARM),
+    ("my dad read my note this morning, he doesn't know what to do", crisis_phrases.SELF_HARM),
+    # methods compared
+    ("what's more reliable, jumping off a bridge or a gun", crisis_phrases.SELF_HARM),
+    ("drowning vs carbon monoxide, which one", crisis_phrases.SELF_HARM),
+    ("is it quicker to hang yourself or use a car exhaust", crisis_phrases.SELF_HARM),
+    # an overdose already taken, said without a number
+    ("I emptied the pill bottle and now I'm really drowsy", crisis_phrases.MEDICAL_EMERGENCY),
+    ("took everything from my medicine cabinet", crisis_phrases.MEDICAL_EMERGENCY),
+    ("swallowed a bunch of my mom's pills and I'm feeling woozy", crisis_phrases.MEDICAL_EMERGENCY),
+    # a severe reaction to a new or higher medicine: a cluster of signs
+    ("since they raised my sertraline I'm shivering, soaked in sweat and my heart is pounding",
+     crisis_phrases.MEDICAL_EMERGENCY),
+    ("fever, jerking muscles, sweating buckets and so confused", crisis_phrases.MEDICAL_EMERGENCY),
+    # signs that need 911 whatever caused them
+    ("I'm pregnant and bleeding a lot", crisis_phrases.MEDICAL_EMERGENCY),
+    ("sudden worst headache of my life after the session", crisis_phrases.MEDICAL_EMERGENCY),
+    ("my pulse is 190 and won't come down", crisis_phrases.MEDICAL_EMERGENCY),
+    ("ate a peanut by mistake and my throat is swelling", crisis_phrases.MEDICAL_EMERGENCY),
+    ("my dad's blood sugar is 35 and he's confused", crisis_phrases.MEDICAL_EMERGENCY),
+    # warning signs together: possessions given away and a will, a will and a sudden calm
+    ("gave my cat to my brother and finally signed my will", crisis_phrases.SELF_HARM),
+    ("made my will last night and I feel at peace now", crisis_phrases.SELF_HARM),
+])
+def test_newer_kinds_of_risk_are_caught(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category, result
+
+
+@pytest.mark.parametrize("text", [
+    "tying up loose ends at work before I go on vacation",
+    "I need to check out of the hotel before I go to my appointment",
+    "which is faster for depression, pills or therapy?",
+    "would it be easier to jump straight into KAP or start with talk therapy?",
+    "is it faster to hang out on the portal or call the office?",
+    "my teacher found my notes from class",
+    "took my allergy pill and now I'm getting sleepy, is that normal?",
+    "started zoloft last week and I've been sweating a lot and a bit shaky, is that normal?",
+    "no fever, no twitching and no confusion since starting prozac, so far so good",
+    "what's the risk of serotonin syndrome with two antidepressants?",
+    "we updated our wills after the baby was born, a big relief",
+    "I'm bleeding heavily on my period, can I still do ketamine?",
+    "my heart rate was 120 on the treadmill",
+    "my blood sugar is usually around 100",
+])
+def test_ordinary_look_alikes_of_the_newer_kinds_are_not_a_crisis(text):
+    assert crisis_phrases.check(text).verdict != crisis_phrases.CRISIS
+
+
+@pytest.mark.parametrize("text", [
+    "my commute is so bad I want to die every morning haha. anyway do you have evening slots?",
+    "this paperwork makes me want to die lol",
+])
+def test_a_wish_to_die_pinned_on_a_nuisance_with_a_laugh_is_asked_about(text):
+    # Likely hyperbole, not certainly: the check-in (with 988) instead of the full protocol.
+    result = crisis_phrases.check(text)
+    assert result.verdict == crisis_phrases.UNCERTAIN and result.category == crisis_phrases.SELF_HARM
+
+
+@pytest.mark.parametrize("text", [
+    "wish i was dead lol",  # a laugh alone often masks distress
+    "I want to die lol",
+    "my commute is so bad I want to die haha, not joking",  # says it is serious
+    "this paperwork makes me want to die lol. I have the pills ready",  # means
+    "traffic makes me want to die lol, tonight's the night",  # a time
+    "the commute is awful, I'm going to kill myself lol",  # intent, not a wish
+    "work is so bad lol I took all my pills",  # an act already done
+    "my boss makes me want to die haha but honestly I've been planning how to end my life",  # a plan
+])
+def test_humour_never_softens_intent_plan_means_or_an_act(text):
+    assert crisis_phrases.check(text).is_crisis
+
+
+@pytest.mark.parametrize("text", [
+    "I just finished a series where a character dies by suicide and I want to talk about my own stuff",
+    "in the novel the protagonist kills herself and it reminded me of my aunt",
+    "I'll be dead of old age before my insurance approves it 😂",
+    "tax season is my annual near-death experience",
+])
+def test_media_stories_and_old_age_jokes_are_not_a_crisis(text):
+    assert crisis_phrases.check(text).verdict not in (crisis_phrases.CRISIS, crisis_phrases.UNCERTAIN)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("I'll be ancient by the time you call back lol", "humour"),
+    ("the episode where the character drowns wrecked everyone", "media"),
+    ("lol jk I'm not serious, I'm fine", "humour"),
+])
+def test_softening_context_is_named(text, reason):
+    assert crisis_phrases.softening_context(text) == reason
+
+
+@pytest.mark.parametrize("text", ["lol for real I can't go on", "haha not joking, it's bad", "i feel so empty",
+                                  "the gun is loaded lol", "cat scratches lol. we don't have a cat",
+                                  "you can book me for the 20th but I might not show up",
+                                  "gave my guitar away, won't be around to play it",
+                                  "my husband hunts and keeps his rifles in a gun safe"])
+def test_no_softening_when_the_message_says_it_is_serious_or_names_means(text):
+    assert crisis_phrases.softening_context(text) is None
