@@ -5,6 +5,7 @@ from sqlalchemy import create_engine, pool
 
 # The alembic command line finds these through the installed project (`make install`).
 import actions.outbox  # noqa: F401 - registers the outbox table on Base
+import staff_inbox.models  # noqa: F401 - and the staff inbox's tables
 from actions.intake_store import Base
 
 config = context.config
