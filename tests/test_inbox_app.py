@@ -17,8 +17,21 @@ from staff_inbox import accounts, items
 from staff_inbox.app import create_app
 from staff_inbox.models import InboxItem, StaffSession, StaffUser
 from tests.conftest import BACKENDS, migrated_database
-from tests.inbox_helpers import (CONCERNS, EMAIL, MEDICATIONS, NAME, PASSWORD, PHONE, add_staff, callback, crisis_alert,
-                                 csrf, item_refs, sign_in, submit_intake)
+from tests.inbox_helpers import (
+    CONCERNS,
+    EMAIL,
+    MEDICATIONS,
+    NAME,
+    PASSWORD,
+    PHONE,
+    add_staff,
+    callback,
+    crisis_alert,
+    csrf,
+    item_refs,
+    sign_in,
+    submit_intake,
+)
 
 PAGES = ["/", "/items/AAAAAAAAAAAAAAAAAAAAAA", "/admin/users", "/admin/audit", "/exports/intakes.csv",
          "/?type=crisis_alert&status=new"]
