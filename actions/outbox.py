@@ -46,7 +46,7 @@ EMAIL_TO_ENV = "STAFF_EMAIL_TO"
 
 TYPES = ("intake_summary", "crisis_alert", "callback_request")
 MESSAGE_PRIORITIES = ("urgent", "normal")  # urgent ones are delivered first
-CHANNELS = ("webhook", "email", "escalation_webhook", "escalation_email")
+CHANNELS = ("webhook", "email", "esc_webhook", "esc_email")
 # Escalations (staff_inbox/escalation.py) go to their own contacts, PHI-free like the staff e-mail.
 ESCALATION_WEBHOOK_ENV = "ESCALATION_WEBHOOK_URL"
 ESCALATION_EMAIL_TO_ENV = "ESCALATION_EMAIL_TO"
@@ -413,7 +413,7 @@ def _email_sender() -> Optional[Sender]:
     return _send_email
 
 
-def _escalation_webhook_sender() -> Optional[Sender]:
+def _esc_webhook_sender() -> Optional[Sender]:
     url = (settings.raw(ESCALATION_WEBHOOK_ENV) or "").strip()
     secret = settings.raw(WEBHOOK_SECRET_ENV) or ""
     if not url or not secret:
@@ -423,7 +423,7 @@ def _escalation_webhook_sender() -> Optional[Sender]:
     return lambda message, timeout: _post(message, url, secret, timeout, body_format)
 
 
-def _escalation_email_sender() -> Optional[Sender]:
+def _esc_email_sender() -> Optional[Sender]:
     if not settings.raw("SMTP_HOST") or not settings.raw(ESCALATION_EMAIL_TO_ENV):
         return None
     return lambda message, timeout: _send_email(message, timeout, ESCALATION_EMAIL_TO_ENV)
@@ -431,7 +431,7 @@ def _escalation_email_sender() -> Optional[Sender]:
 
 SENDERS: Dict[str, Callable[[], Optional[Sender]]] = {
     "webhook": _webhook_sender, "email": _email_sender,
-    "escalation_webhook": _escalation_webhook_sender, "escalation_email": _escalation_email_sender}
+    "esc_webhook": _esc_webhook_sender, "esc_email": _esc_email_sender}
 
 
 def _record(message_id: str, owner: str, now: datetime, error: Optional[str], url: Optional[str]) -> bool:

@@ -27,9 +27,9 @@ ACTOR = "system:escalation"
 def channels() -> List[str]:
     found = []
     if settings.raw(outbox.ESCALATION_WEBHOOK_ENV):
-        found.append("escalation_webhook")
+        found.append("esc_webhook")
     if settings.raw(outbox.ESCALATION_EMAIL_TO_ENV):
-        found.append("escalation_email")
+        found.append("esc_email")
     return found
 
 
@@ -56,8 +56,10 @@ def check(now: Optional[datetime] = None) -> List[str]:
             to = channels()
             if to:
                 # References only: the escalation contacts are not approved for PHI.
+                base = (settings.raw("INBOX_BASE_URL") or "").strip().rstrip("/")
                 outbox.enqueue(session, kind, "urgent", {
                     "escalation": True, "escalates": notification_id, "inbox_ref": ref, "minutes": minutes,
+                    "link": f"{base}/items/{ref}" if base else None,
                     "text": f"Nobody acknowledged this {kind.replace('_', ' ')} within {minutes:g} minutes of "
                             "office hours. Open it in the staff inbox."}, to)
             else:

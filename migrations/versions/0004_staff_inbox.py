@@ -18,7 +18,7 @@ depends_on: Union[str, Sequence[str], None] = None
 
 # Frozen here, not imported: a migration must not change when the code does.
 OLD_CHANNELS = "channel IN ('webhook', 'email')"
-NEW_CHANNELS = "channel IN ('webhook', 'email', 'escalation_webhook', 'escalation_email')"
+NEW_CHANNELS = "channel IN ('webhook', 'email', 'esc_webhook', 'esc_email')"
 TIME = sa.DateTime(timezone=True)
 
 
