@@ -23,6 +23,7 @@ from typing import Callable, Optional
 from urllib.parse import urlsplit
 
 import segno
+from cryptography.fernet import InvalidToken
 from flask import Flask, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -301,7 +302,10 @@ def register_routes(app: Flask) -> None:  # noqa: C901 - one place lists every p
         error, status = None, 200
         if request.method == "POST" and session.get("enrol_secret"):
             now = utcnow()
-            secret = session["enrol_secret"]
+            try:
+                secret = intake_store.key_ring().decrypt(session["enrol_secret"].encode()).decode()
+            except InvalidToken:
+                return redirect(url_for("sign_in"))
             step = accounts.totp_step(secret, request.form.get("code", ""), None, now)
             if step is not None:
                 with session_scope() as db:
@@ -315,7 +319,8 @@ def register_routes(app: Flask) -> None:  # noqa: C901 - one place lists every p
             error, status = "That code did not match. Scan the new code below and try again.", 401
         # A new secret on every showing: the QR code is shown once and never retrievable later.
         secret = accounts.new_totp_secret()
-        session["enrol_secret"] = secret
+        # The cookie is signed, not encrypted: the key it carries until confirmed is encrypted too.
+        session["enrol_secret"] = intake_store.key_ring().encrypt(secret.encode()).decode()
         qr = segno.make(accounts.provisioning_uri(pending["name"], secret), error="m")
         return render_template("enrol.html", title="Set up your second factor", error=error, secret=secret,
                                qr=qr.svg_data_uri(scale=5, border=2)), status
