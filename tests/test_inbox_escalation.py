@@ -145,3 +145,27 @@ def test_an_alert_outside_office_hours_says_so_and_what_the_visitor_was_told(db,
     assert night["outside_office_hours"] is True
     assert "OUTSIDE OFFICE HOURS" in night["text"] and "988, 911 and the Crisis Text Line" in night["text"]
     assert "outside_office_hours" not in day and "OUTSIDE" not in day["text"]
+
+
+def test_the_running_check_escalates_in_real_time_once_with_two_inbox_processes_checking(db, pager, monkeypatch):
+    """The loops as the inbox and the outbox worker run them, with a short escalation time."""
+    import threading
+
+    from tests.waiting import stays_true, wait_until
+
+    monkeypatch.setenv("ESCALATION_MINUTES", "0.02")  # 1.2 s of (always) open office
+    crisis_alert("conv-esc")
+    stop = threading.Event()
+    threads = [threading.Thread(target=escalation.run, args=(stop, 0.1), daemon=True) for _ in range(2)]
+    threads.append(threading.Thread(target=outbox.run_worker, args=(stop,),
+                                    kwargs={"interval": 0.1}, daemon=True))
+    for thread in threads:
+        thread.start()
+    try:
+        wait_until(lambda: pager.received, 20, "the escalation reached the escalation webhook")
+        stays_true(lambda: len(pager.received) == 1, 1.5, "both checks poll every 0.1 s: a second escalation would show")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+    assert json.loads(pager.received[0].body)["inbox_ref"] == the_item().ref
