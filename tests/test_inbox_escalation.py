@@ -163,7 +163,7 @@ def test_the_running_check_escalates_in_real_time_once_with_two_inbox_processes_
         thread.start()
     try:
         wait_until(lambda: pager.received, 20, "the escalation reached the escalation webhook")
-        stays_true(lambda: len(pager.received) == 1, 1.5, "both checks poll every 0.1 s: a second escalation would show")
+        stays_true(lambda: len(pager.received) == 1, 1.5, "both poll every 0.1 s: a second one would show")
     finally:
         stop.set()
         for thread in threads:
