@@ -45,7 +45,7 @@ run: install train webchat ## Start the action server, Rasa server and chat page
 test: lint validate deploy-check train unit integration stories nlu-eval e2e e2e-unpatched browser ## Everything CI runs: lint, validate, train, tests, NLU evaluation
 
 lint: install ## Lint the Python code
-	$(VENV)/bin/ruff check actions components scripts tests migrations web
+	$(VENV)/bin/ruff check actions clinic components scripts tests migrations web
 
 deploy-check: install ## Validate deploy/: Kubernetes manifests (schemas), systemd units (verify, exposure)
 	$(PY) scripts/deploy_check.py
@@ -62,8 +62,10 @@ validate: install ## Check the training data and domain for errors and warnings
 	$(RASA) data validate --max-history 5 2>&1 | tee results/validate.log; test $${PIPESTATUS[0]} -eq 0
 	@! grep -E "UserWarning|ERROR" results/validate.log | grep -vE "'($(ALLOWED_UNUSED))' is not used"
 
-# Test layers are pytest markers (pytest.ini, tests/conftest.py). A unit test may not reach PostgreSQL
-# or Redis or start a server (a guard in tests/conftest.py fails it), so `make unit` needs neither.
+# Test layers are pytest markers (pytest.ini, tests/conftest.py); tests/unit, integration, e2e and browser
+# hold each file by its main layer, but the markers select (a store test parametrised over SQLite and
+# PostgreSQL runs in both). A unit test may not reach PostgreSQL or Redis or start a server (a guard in
+# tests/conftest.py fails it), so `make unit` needs neither.
 unit: install ## Unit tests: pure logic and actions (no servers, no PostgreSQL or Redis)
 	$(PY) -m pytest -q -m "not e2e and not browser and not integration" $(or $(TESTS),tests)
 
@@ -92,7 +94,7 @@ e2e: train nginx ## End-to-end tests against the real servers on spare ports (on
 # patch off (components/rasa_patches.py): a right answer, above all a crisis answer, must never
 # depend on a speed-up, and "off" keeps the safety patches (about 2 minutes).
 # Any run can be made so: CLINIC_RASA_PATCHES=off make e2e TESTS=...
-E2E_UNPATCHED := tests/test_e2e_rest.py tests/test_e2e_safety_net.py tests/test_e2e_resilience.py
+E2E_UNPATCHED := tests/e2e/test_e2e_rest.py tests/e2e/test_e2e_safety_net.py tests/e2e/test_e2e_resilience.py
 e2e-unpatched: train nginx ## Stories and the REST, crisis, resilience e2e tests with the speed-ups off
 	CLINIC_RASA_PATCHES=off $(PY) scripts/rasa_patched.py test core --stories tests/stories --model $(MODEL) \
 		--out results/stories-unpatched --fail-on-prediction-errors --no-plot

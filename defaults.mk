@@ -45,7 +45,7 @@ ACTION_TIMEOUT_SECONDS ?= 5
 # (components/input_checks.py); faster ones are asked to wait, a possible crisis never is.
 CHAT_MESSAGE_BURST ?= 10
 CHAT_MESSAGES_PER_SECOND ?= 1
-# Staff paging limits (actions/alert_limits.py): repeats of an open alert (same chat and crisis
+# Staff paging limits (clinic/adapters/alert_limits.py): repeats of an open alert (same chat and crisis
 # category) are counted, not paged, until it is quiet this long or staff mark it handled;
 ALERT_REPEAT_WINDOW_MINUTES ?= 60
 # more than ALERT_BURST_LIMIT new crisis alerts within ALERT_BURST_MINUTES become one "unusual volume" page;

@@ -1,7 +1,7 @@
 """Rasa glue for "talk to a person": the honest answer, the callback form, the staff request.
 
-Wording and checks are in actions/callback_flow.py; the request is queued for staff by
-actions/handoff.py in one transaction, and the outbox worker delivers it.
+Wording and checks are in clinic/domain/callback_flow.py; the request is queued for staff by
+clinic/adapters/handoff.py in one transaction, and the outbox worker delivers it.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import callback_flow as flow
-from actions import handoff
-from actions import practice_profile as pp
-from actions.buttons import BOOK, HOURS
 from actions.form_validation import OneQuestionFormValidation
 from actions.intake_state import store_or_log
+from clinic.adapters import handoff
+from clinic.domain import callback_flow as flow
+from clinic.domain import practice_profile as pp
+from clinic.domain.buttons import BOOK, HOURS
 
 FORM = "callback_form"
 MAX_FAILURES = 3

@@ -9,9 +9,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import crisis_phrases
-from actions.buttons import SOMETHING_ELSE, TALK_TO_HUMAN
-from actions.crisis_response import (
+from actions.faq import answer_faq
+from actions.intake_state import is_intake_active, known_contact, mark_resumed, pause_events
+from clinic.adapters.staff_alerts import CrisisAlert, send_crisis_alert
+from clinic.domain import crisis_phrases
+from clinic.domain.buttons import SOMETHING_ELSE, TALK_TO_HUMAN
+from clinic.domain.crisis_response import (
     CHECK_IN_BUTTONS,
     CHECK_IN_BUTTONS_ES,
     check_in_message,
@@ -21,10 +24,7 @@ from actions.crisis_response import (
     safe_buttons,
     safe_now_message,
 )
-from actions.faq import answer_faq
-from actions.intake_state import is_intake_active, known_contact, mark_resumed, pause_events
-from actions.practice_profile import current_profile
-from actions.staff_alerts import CrisisAlert, send_crisis_alert
+from clinic.domain.practice_profile import current_profile
 
 NEXT_STEP_BUTTONS = [TALK_TO_HUMAN, SOMETHING_ELSE]
 

@@ -7,8 +7,8 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.buttons import NONE_OF_THESE
-from actions.topics import did_you_mean_options
+from clinic.domain.buttons import NONE_OF_THESE
+from clinic.domain.topics import did_you_mean_options
 
 
 class ActionDefaultAskAffirmation(Action):

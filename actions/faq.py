@@ -7,7 +7,7 @@ from typing import Any, Dict
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.general_actions import PRACTICE_ANSWERS
-from actions.practice_profile import PracticeProfile
+from clinic.domain.practice_profile import PracticeProfile
 
 # Below this the message is more likely an odd answer than a question.
 FAQ_CONFIDENCE = 0.6

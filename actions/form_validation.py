@@ -17,9 +17,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import practice_profile as pp
 from actions.faq import answer_faq
-from actions.intake_flow import Check
+from clinic.domain import practice_profile as pp
+from clinic.domain.intake_flow import Check
 
 Updates = Dict[str, Any]
 

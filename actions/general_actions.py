@@ -7,8 +7,8 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import practice_profile as pp
-from actions.buttons import (
+from clinic.domain import practice_profile as pp
+from clinic.domain.buttons import (
     BOOK,
     CONTACT,
     FEES,

@@ -1,7 +1,7 @@
 """Rasa glue for the pre-screening intake: the form's validation, its questions, pause, resume, finish.
 
-The flow itself (questions, order, answer checks, review) is in actions/intake_flow.py; the
-storage in actions/intake_store.py. Storage failures are logged (never with PHI) and the
+The flow itself (questions, order, answer checks, review) is in clinic/domain/intake_flow.py; the
+storage in clinic/adapters/intake_store.py. Storage failures are logged (never with PHI) and the
 conversation goes on: a person never loses the chat because the database hiccupped.
 """
 
@@ -14,12 +14,6 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import crisis_phrases, handoff, intake_store
-from actions import intake_flow as flow
-from actions import practice_profile as pp
-from actions import resume_check as rc
-from actions.buttons import BOOK, CONTINUE_INTAKE, HOURS, KAP, TALK_TO_HUMAN, THE_FIRST_SESSION
-from actions.crisis_response import SAFE_BUTTONS, crisis_message
 from actions.form_validation import OneQuestionFormValidation
 from actions.intake_state import (
     FORM,
@@ -30,7 +24,14 @@ from actions.intake_state import (
     pause_events,
     store_or_log,
 )
-from actions.staff_alerts import CrisisAlert, send_crisis_alert
+from clinic.adapters import handoff, intake_store
+from clinic.adapters.staff_alerts import CrisisAlert, send_crisis_alert
+from clinic.domain import crisis_phrases
+from clinic.domain import intake_flow as flow
+from clinic.domain import practice_profile as pp
+from clinic.domain import resume_check as rc
+from clinic.domain.buttons import BOOK, CONTINUE_INTAKE, HOURS, KAP, TALK_TO_HUMAN, THE_FIRST_SESSION
+from clinic.domain.crisis_response import SAFE_BUTTONS, crisis_message
 
 
 def _slots(tracker: Tracker) -> Dict[str, Any]:
@@ -199,7 +200,7 @@ class ActionPauseIntake(Action):
 class ActionResumeIntake(Action):
     """Picks up a paused intake. In the same chat session the answers are still in the conversation;
     after it expired they are in storage, and come back only after the e-mail check
-    (actions/resume_check.py), which the intake form then asks."""
+    (clinic/domain/resume_check.py), which the intake form then asks."""
 
     def name(self) -> Text:
         return "action_resume_intake"
@@ -284,7 +285,7 @@ class ActionFinishIntake(Action):
     def _submit(dispatcher, tracker, slots, profile) -> List[EventType]:
         crisis = bool(slots.get("safety_pause_done"))
         # Scored from the answers as stored, not from these slots, and the staff summary queued in
-        # the same transaction (actions/handoff.py).
+        # the same transaction (clinic/adapters/handoff.py).
         result = store_or_log(handoff.submit_intake, tracker.sender_id, profile, crisis)
         method = {"phone": "phone", "text": "text message", "email": "e-mail"}.get(
             slots.get("preferred_contact_method"), "phone or e-mail")

@@ -13,7 +13,7 @@ from typing import Any, Dict, List
 from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 
-from actions import intake_store
+from clinic.adapters import intake_store
 
 logger = logging.getLogger(__name__)
 FORM = "intake_form"

@@ -608,7 +608,8 @@ def run(args: argparse.Namespace, procs: rb.Processes, tmp: Path, stop: threadin
         for pid in rb.child_pids(proc.pid):
             argv = rb.proc_cmdline(pid)
             name = ("rasa" if any(a.endswith("serve_rasa.py") for a in argv) else "actions"
-                    if any(a.endswith("serve_actions.py") for a in argv) else "outbox" if "actions.outbox_worker" in argv else None)
+                    if any(a.endswith("serve_actions.py") for a in argv)
+                    else "outbox" if "clinic.entrypoints.outbox_worker" in argv else None)
             if name and pids.get(name) != pid:
                 pids[name] = pid
                 procs.adopt(pid)

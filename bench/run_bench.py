@@ -340,7 +340,7 @@ def nlu_quality(procs: Processes, tmp: Path) -> dict:
 
 
 def crisis_guard() -> dict:
-    from actions.crisis_phrases import check  # the same check as scripts/guard_report.py
+    from clinic.domain.crisis_phrases import check  # the same check as scripts/guard_report.py
 
     tables = {}
     for table in GUARD_TABLES:
@@ -639,7 +639,7 @@ def run_ours(procs: Processes, tmp: Path, levels: List[int], script: List[str], 
             name = ("rasa" if "run" in argv and str(rasa_port) in argv
                     and any(a.endswith(("/rasa", "serve_rasa.py")) for a in argv)
                     else "actions" if any(a.endswith("serve_actions.py") for a in argv)
-                    else "outbox" if "actions.outbox_worker" in argv else None)
+                    else "outbox" if "clinic.entrypoints.outbox_worker" in argv else None)
             if name:
                 pids[name] = pid
                 procs.adopt(pid)

@@ -4,7 +4,7 @@ Rasa 3.6 logs a failed custom action and carries on silently: with the action se
 a person in crisis got no answer at all (or waited for Rasa's five-minute request timeout). Here
 every custom action call has a short time limit (ACTION_TIMEOUT_SECONDS, default 5), and a failure
 is answered by the Rasa server itself:
-- the crisis response: the same crisis text as the action (actions/crisis_response.py, no Rasa
+- the crisis response: the same crisis text as the action (clinic/domain/crisis_response.py, no Rasa
   imports), the "are you safe right now?" question, and the urgent staff alert queued from here;
   if even that fails, the static `utter_crisis_fallback` from the domain;
 - any other action: `utter_action_unavailable` (try again, the practice's phone, the 988 line).
@@ -21,8 +21,8 @@ from typing import Any, List
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import ActiveLoop, BotUttered, Event, SlotSet
 
-from actions import settings
-from actions.crisis_phrases import CATEGORY_FOR_INTENT, SELF_HARM
+from clinic import settings
+from clinic.domain.crisis_phrases import CATEGORY_FOR_INTENT, SELF_HARM
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ async def _run(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, 
 async def crisis_fallback(tracker: Any, nlg: Any, output_channel: Any) -> List[Event]:
     category = CATEGORY_FOR_INTENT.get((tracker.latest_message.intent or {}).get("name"), SELF_HARM)
     try:
-        from actions.crisis_response import SAFE_BUTTONS, crisis_message
-        from actions.practice_profile import current_profile
+        from clinic.domain.crisis_response import SAFE_BUTTONS, crisis_message
+        from clinic.domain.practice_profile import current_profile
 
         uttered = BotUttered(crisis_message(category, current_profile()), {"buttons": SAFE_BUTTONS})
     except Exception as error:  # noqa: BLE001 - the profile could not be read: the static text
@@ -64,7 +64,7 @@ async def crisis_fallback(tracker: Any, nlg: Any, output_channel: Any) -> List[E
 
 def _queue_alert(conversation_id: str, category: str) -> None:
     try:
-        from actions.staff_alerts import CrisisAlert, send_crisis_alert
+        from clinic.adapters.staff_alerts import CrisisAlert, send_crisis_alert
 
         send_crisis_alert(CrisisAlert(conversation_id=conversation_id, category=category,
                                       trigger="crisis intent (action server unavailable)"))
@@ -74,7 +74,7 @@ def _queue_alert(conversation_id: str, category: str) -> None:
 
 def _practice_phone() -> str:
     try:
-        from actions.practice_profile import current_profile
+        from clinic.domain.practice_profile import current_profile
 
         return current_profile().phone
     except Exception:  # noqa: BLE001 - the profile is what failed: a text without the number

@@ -21,7 +21,7 @@ import re
 import secrets
 from typing import Any, Optional
 
-from actions import settings
+from clinic import settings
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 It runs last in the pipeline (after the FallbackClassifier), in every conversation state, forms
 included:
-- a crisis phrase (actions/crisis_phrases.py) forces its crisis intent with confidence 1.0,
+- a crisis phrase (clinic/domain/crisis_phrases.py) forces its crisis intent with confidence 1.0,
   however unsure the model was;
 - uncertain risk (a soft cue such as "I'm such a burden", or a crisis guess of the model alone,
   for the whole message or any sentence of it, below `protocol_threshold`) becomes
@@ -34,7 +34,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from actions import crisis_phrases
+from clinic.domain import crisis_phrases
 from components.tfidf_classifier import SENTENCE_QUESTION, SENTENCE_RISK
 
 CHECK_IN_INTENT = "risk_check_in"

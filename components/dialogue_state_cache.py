@@ -64,7 +64,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-from actions import settings
+from clinic import settings
 
 VERIFY_VARIABLE = "CLINIC_VERIFY_STATE_CACHE"
 _APPLIED = "_clinic_applied_events_progress"

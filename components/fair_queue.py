@@ -23,7 +23,7 @@ from typing import Any, Optional
 
 from rasa.core.processor import MessageProcessor
 
-from actions import settings
+from clinic import settings
 
 DEFAULT_CONCURRENCY = settings.setting("MESSAGE_CONCURRENCY").default
 

@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict
 from typing import Any, Optional, Tuple
 
-from actions import settings
+from clinic import settings
 
 # Conversation ids are also path segments of Rasa's HTTP API and keys in the databases:
 # printable ASCII letters, digits and a few separators only.

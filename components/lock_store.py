@@ -56,7 +56,7 @@ from rasa.core.lock_store import (
 )
 from rasa.utils.endpoints import EndpointConfig
 
-from actions import settings
+from clinic import settings
 from components.tracker_store import blank_to_none
 
 logger = logging.getLogger(__name__)
@@ -290,9 +290,9 @@ def reply_when_lock_failed(text: Any) -> str:
     """What a visitor reads when their message could not get the conversation's lock: the crisis
     response for a crisis message (it must never wait for a retry), else a request to resend."""
     try:
-        from actions import crisis_phrases
-        from actions.crisis_response import crisis_message, crisis_message_es
-        from actions.practice_profile import current_profile
+        from clinic.domain import crisis_phrases
+        from clinic.domain.crisis_response import crisis_message, crisis_message_es
+        from clinic.domain.practice_profile import current_profile
 
         result = crisis_phrases.check(text) if isinstance(text, str) else None
         if result is not None and result.is_crisis:

@@ -3,7 +3,7 @@
 Rasa 3.6 logs message text through structlog at several levels (a REST message that failed is
 logged at ERROR with its text) and names the sender in others. Its structlog pipeline starts with
 an anonymiser that only Rasa Pro fills in; here that step replaces every value under a key that
-carries text with "[redacted]" and every conversation id with its keyed hash (actions/log_ids.py).
+carries text with "[redacted]" and every conversation id with its keyed hash (clinic/domain/log_ids.py).
 Applied by scripts/serve_rasa.py (components/rasa_patches.py, safety patch "log_privacy", always on)
 before Rasa configures its logging.
 """
@@ -14,7 +14,7 @@ from typing import Any, Dict
 
 import rasa.utils.log_utils
 
-from actions.log_ids import log_id
+from clinic.domain.log_ids import log_id
 
 TEXT_KEYS = {
     "text", "message", "user_message", "json_message", "parse_data_text", "parse_data_entities",

@@ -30,7 +30,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from actions import settings
+from clinic import settings
 
 logger = logging.getLogger(__name__)
 

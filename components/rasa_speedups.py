@@ -49,7 +49,7 @@ from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
-from actions import settings
+from clinic import settings
 
 _rasa_action_call_format = RemoteAction._action_call_format
 

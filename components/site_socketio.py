@@ -29,7 +29,8 @@ from typing import Any, Callable, Dict, Optional
 
 from rasa.core.channels.socketio import SocketIOInput
 
-from actions import crisis_phrases, settings
+from clinic import settings
+from clinic.domain import crisis_phrases
 from components import conversation_ids, input_checks
 
 # engine.io refuses larger packets (python-socketio's default is 1 MB).

@@ -33,7 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
 
-from actions import crisis_phrases
+from clinic.domain import crisis_phrases
 
 # Message attributes for components/crisis_guard.py: the likeliest crisis sentence, and the
 # likeliest question asked in another sentence (answered once risk is ruled out).

@@ -5,7 +5,7 @@ default) and PostgreSQL. Rasa's own SQLTrackerStore cannot take that: an unset v
 arrives as an empty string, and SQLite refuses a URL with a port or user name in it.
 
 Transcripts are PHI: each event's JSON (typed text, slot values) is stored encrypted with the
-intake store's keys (actions/transcripts.py), and the plain columns hold only names the domain
+intake store's keys (clinic/adapters/transcripts.py), and the plain columns hold only names the domain
 defines, never anything a visitor typed.
 """
 
@@ -29,8 +29,8 @@ from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.pool import QueuePool
 
-from actions.intake_store import SECURE_DELETE, sqlite_pragmas
-from actions.transcripts import EncryptedEventData, events_table
+from clinic.adapters.intake_store import SECURE_DELETE, sqlite_pragmas
+from clinic.adapters.transcripts import EncryptedEventData, events_table
 
 # Conversations whose last saved tracker this process keeps (a few MB for long ones).
 TRACKER_CACHE_SIZE = 1000
@@ -73,7 +73,7 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
     it, makes the next retrieve read the database as before. Each cached tracker is handed out
     once (then it is the caller's), so two callers never share one object.
 
-    Every event's `data` is a Fernet token (actions/transcripts.py); intent_name and action_name
+    Every event's `data` is a Fernet token (clinic/adapters/transcripts.py); intent_name and action_name
     keep a name only when the domain defines it (a "/..." message or a slot's value never lands
     there in plain text).
     """

@@ -1,12 +1,18 @@
-"""Alembic environment for the intake store; actions.intake_store.migrate() runs it at start-up."""
+"""Alembic environment for the intake store; clinic.adapters.intake_store.migrate() runs it at start-up."""
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
 # The alembic command line finds these through the installed project (`make install`).
-import actions.outbox  # noqa: F401 - registers the outbox table on Base
-import staff_inbox.models  # noqa: F401 - and the staff inbox's tables
-from actions.intake_store import Base
+import clinic.adapters.outbox  # noqa: F401 - registers the outbox table on Base
+from clinic.adapters.intake_store import Base
+
+# The staff inbox's tables, for autogenerate. The Rasa server's image holds no staff inbox: there
+# the migrations (which create those tables themselves) run without its models.
+try:
+    import staff_inbox.models  # noqa: F401
+except ModuleNotFoundError:
+    pass
 
 config = context.config
 target_metadata = Base.metadata

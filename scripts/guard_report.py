@@ -4,7 +4,7 @@ import csv
 import sys
 from pathlib import Path
 
-from actions.crisis_phrases import check
+from clinic.domain.crisis_phrases import check
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,7 +23,7 @@ from typing import Dict, List, Optional
 
 import requests
 
-from actions import settings  # installed by `make install` (pyproject.toml): no PYTHONPATH needed
+from clinic import settings  # installed by `make install` (pyproject.toml): no PYTHONPATH needed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,7 +78,7 @@ PLACEHOLDER = re.compile(r"change-?me|generate-with|placeholder|<[^>]*>", re.IGN
 
 
 def is_secret(name: str) -> bool:
-    """Secrets as actions/settings.py marks them (undeclared names by their *_KEY, *_SECRET, *_TOKEN,
+    """Secrets as clinic/settings.py marks them (undeclared names by their *_KEY, *_SECRET, *_TOKEN,
     *_PASSWORD ending); any *_URL may carry a password too (INTAKE_DATABASE_URL=postgresql://user:pw@...)."""
     return settings.is_secret(name) or name.endswith("_URL")
 
@@ -108,7 +108,7 @@ def commands(env: Dict[str, str]) -> Dict[str, List[str]]:
     # Delivers staff notifications from the outbox: its own process, so no conversation waits on
     # a webhook. Several may run (scale-out); OUTBOX_WORKER=off leaves delivery to another machine.
     if env.get("OUTBOX_WORKER", "on").lower() not in ("off", "0", "false", "no"):
-        procs["outbox"] = [sys.executable, "-m", "actions.outbox_worker"]
+        procs["outbox"] = [sys.executable, "-m", "clinic.entrypoints.outbox_worker"]
     # The staff inbox (staff_inbox/server.py), loopback only; it also runs the escalation check.
     # INBOX_PORT empty: another machine serves it.
     if env.get("INBOX_PORT"):
@@ -131,7 +131,7 @@ def health_urls(env: Dict[str, str]) -> Dict[str, str]:
 
 def migrate_intake_database() -> None:
     """Brings the intake database schema up to date before anything can write to it."""
-    from actions import intake_store  # installed by `make install` (pyproject.toml): no PYTHONPATH needed
+    from clinic.adapters import intake_store  # installed by `make install` (pyproject.toml): no PYTHONPATH needed
 
     intake_store.migrate()
     intake_store.dispose_engines()
@@ -262,7 +262,7 @@ def main() -> int:
     os.umask(0o077)  # var/ and every file the servers create there: owner only
     VAR.mkdir(mode=0o700, exist_ok=True)
     env["RASA_API_TOKEN"] = api_token()
-    # Conversation ids in logs are keyed hashes (actions/log_ids.py), the same in every process.
+    # Conversation ids in logs are keyed hashes (clinic/domain/log_ids.py), the same in every process.
     env["LOG_ID_KEY"] = secret("LOG_ID_KEY", "log_id_key", "log id key")
     # Rasa sends it with every action call (endpoints.yml); the action server refuses calls without it.
     env["ACTION_SERVER_SECRET"] = secret("ACTION_SERVER_SECRET", "action_server_secret", "action server secret")

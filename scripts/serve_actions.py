@@ -73,7 +73,7 @@ def main() -> None:
     app = require_secret(create_app(args.actions, cors_origins=args.cors, auto_reload=args.auto_reload), secret)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     ssl_context = create_ssl_context(args.ssl_certificate, args.ssl_keyfile, args.ssl_password)
-    from actions import settings
+    from clinic import settings
 
     host = settings.get("SANIC_HOST")  # 0.0.0.0 when unset (the container images); make sets 127.0.0.1
     logger.info("Action server (shared secret required) on %s://%s:%s",

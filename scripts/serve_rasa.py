@@ -18,7 +18,7 @@ import sys
 
 
 def main() -> None:
-    from actions import settings
+    from clinic import settings
 
     token = settings.raw("RASA_API_TOKEN") or ""
     if not token:

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 model=models/clinic.tar.gz
 stamp=models/clinic.inputs.sha256
 inputs=$( { ls config.yml domain.yml; find data components -type f \( -name '*.yml' -o -name '*.py' \); \
-           echo actions/crisis_phrases.py; } | sort)
+           echo clinic/domain/crisis_phrases.py; } | sort)
 # shellcheck disable=SC2086
 digest=$(cat $inputs | sha256sum | cut -d' ' -f1)
 if [ -f "$model" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then

@@ -21,8 +21,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from actions import intake_store, settings
-from actions.intake_store import session_scope, utcnow
+from clinic import settings
+from clinic.adapters import intake_store
+from clinic.adapters.intake_store import session_scope, utcnow
 from staff_inbox.models import ROLES, STAFF_NAME, SignInThrottle, StaffSession, StaffUser, actor  # noqa: F401
 
 MIN_PASSWORD = 12
@@ -139,7 +140,7 @@ def totp_step(secret: str, code: str, last_step: Optional[int], now: datetime) -
 
 def address_key(address: str) -> str:
     """Client addresses are personal data: kept as a keyed hash, like conversation ids."""
-    from actions.alert_limits import subject_hash
+    from clinic.adapters.alert_limits import subject_hash
 
     return f"addr:{subject_hash('inbox-address:' + (address or '-'))}"
 

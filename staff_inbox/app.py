@@ -30,9 +30,11 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from actions import handoff, handoff_summary, intake_store, settings
-from actions.intake_store import Intake, session_scope, utcnow
-from actions.practice_profile import current_profile
+from clinic import settings
+from clinic.adapters import handoff, intake_store
+from clinic.adapters.intake_store import Intake, session_scope, utcnow
+from clinic.domain import handoff_summary
+from clinic.domain.practice_profile import current_profile
 from staff_inbox import accounts, items, queue, roles
 from staff_inbox.models import ITEM_KINDS, ITEM_STATUSES, ROLES, StaffUser, actor
 

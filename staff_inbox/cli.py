@@ -1,4 +1,4 @@
-"""`clinic-staff`: the staff command line (actions/staff.py) plus `user` commands for inbox accounts.
+"""`clinic-staff`: the staff command line (clinic/entrypoints/staff.py) plus `user` commands for inbox accounts.
 
   clinic-staff user add ana --role admin              # asks for the password twice
   printf '%s\n' "$PASSWORD" | clinic-staff user add ben --role clinician --password-stdin
@@ -6,7 +6,7 @@
   clinic-staff user disable ben                        # and every session of ben ends
   clinic-staff user reset-2fa ana                      # a lost phone: ana enrols again at sign-in
 
-Every other command goes to actions/staff.py unchanged (`python -m actions.staff` works as before).
+Every other command goes to clinic/entrypoints/staff.py unchanged (`python -m clinic.entrypoints.staff` works as before).
 Exit status: 0 done, 1 error (one line on stderr), 2 wrong usage.
 """
 
@@ -17,7 +17,7 @@ import getpass
 import sys
 from typing import Optional, Sequence
 
-from actions import intake_store
+from clinic.adapters import intake_store
 from staff_inbox.models import ROLES
 
 
@@ -82,7 +82,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "user":
         return run_user(argv[1:])
-    from actions import staff
+    from clinic.entrypoints import staff
 
     return staff.main(argv)
 

@@ -14,9 +14,10 @@ from typing import List, Optional
 
 from sqlalchemy import update
 
-from actions import intake_store, outbox, settings
-from actions.intake_store import session_scope, utcnow
-from actions.practice_profile import current_profile
+from clinic import settings
+from clinic.adapters import intake_store, outbox
+from clinic.adapters.intake_store import session_scope, utcnow
+from clinic.domain.practice_profile import current_profile
 from staff_inbox import items, queue
 from staff_inbox.models import InboxItem
 

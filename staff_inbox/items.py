@@ -17,9 +17,9 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from actions import alert_limits, handoff, intake_store
-from actions.intake_store import Intake, session_scope, utcnow
-from actions.outbox import OutboxMessage
+from clinic.adapters import alert_limits, handoff, intake_store
+from clinic.adapters.intake_store import Intake, session_scope, utcnow
+from clinic.adapters.outbox import OutboxMessage
 from staff_inbox import queue
 from staff_inbox.models import ITEM_KINDS, InboxItem, actor
 

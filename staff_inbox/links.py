@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
-from actions import settings
+from clinic import settings
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import uuid
 
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String
 
-from actions.intake_store import Base, EncryptedText, UTCDateTime, sql_one_of, utcnow
-from actions.outbox import OutboxMessage  # noqa: F401 - the outbox table must exist for the foreign key
+from clinic.adapters.intake_store import Base, EncryptedText, UTCDateTime, sql_one_of, utcnow
+from clinic.adapters.outbox import OutboxMessage  # noqa: F401 - the outbox table must exist for the foreign key
 
 ROLES = ("intake", "clinician", "prescriber", "admin")
 ITEM_KINDS = ("intake_summary", "crisis_alert", "callback_request")

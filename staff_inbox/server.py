@@ -12,7 +12,8 @@ import signal
 import sys
 import threading
 
-from actions import intake_store, settings
+from clinic import settings
+from clinic.adapters import intake_store
 from staff_inbox import escalation
 from staff_inbox.app import CookieSettingError, create_app
 

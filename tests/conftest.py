@@ -53,7 +53,7 @@ def isolated_intake_database(request, tmp_path_factory, monkeypatch):
         return
     from cryptography.fernet import Fernet
 
-    from actions import intake_store
+    from clinic.adapters import intake_store
 
     folder = tmp_path_factory.mktemp("intake")
     monkeypatch.setenv("INTAKE_DATABASE_URL", f"sqlite:///{folder / 'intake.db'}")
@@ -175,7 +175,7 @@ def migrated_database(request, tmp_path, monkeypatch, tables: Sequence[str]) -> 
     """
     from sqlalchemy import text
 
-    from actions import intake_store as store
+    from clinic.adapters import intake_store as store
 
     monkeypatch.setenv("INTAKE_VAR_DIR", str(tmp_path / "var"))
     if request.param == "sqlite":
@@ -218,7 +218,7 @@ def store(intake_env, monkeypatch):
     same key), as staff tools would open it."""
     for name, value in intake_env.items():
         monkeypatch.setenv(name, value)
-    from actions import intake_store
+    from clinic.adapters import intake_store
     intake_store.dispose_engines()
     yield intake_store
     intake_store.dispose_engines()

@@ -10,9 +10,9 @@ from typing import Optional
 import pyotp
 from sqlalchemy import select
 
-from actions import handoff
-from actions import intake_store as store
-from actions.practice_profile import current_profile
+from clinic.adapters import handoff
+from clinic.adapters import intake_store as store
+from clinic.domain.practice_profile import current_profile
 from staff_inbox import accounts
 from staff_inbox.models import StaffUser
 

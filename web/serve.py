@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Dict, Optional
 from urllib.parse import unquote, urlsplit
 
-from actions import settings
-from actions.practice_profile import (
+from clinic import settings
+from clinic.domain.practice_profile import (
     PracticeProfile,
     current_profile,
     format_address,

@@ -1,0 +1,1 @@
+"""The clinic assistant apart from Rasa: pure domain rules, storage and notification adapters, commands."""

@@ -1,0 +1,1 @@
+"""Storage and notification: the encrypted intake store, transcripts, the outbox and its delivery, staff alerts."""

@@ -1,0 +1,1 @@
+"""Command-line entry points: the staff tool, the database maintenance and the outbox worker."""
