@@ -54,6 +54,13 @@ ALERT_BURST_MINUTES ?= 10
 # callback requests: one open per chat (for CALLBACK_REPEAT_HOURS), and at most this many pages per number a day.
 CALLBACK_REPEAT_HOURS ?= 24
 CALLBACK_MAX_PER_NUMBER_PER_DAY ?= 3
+# Staff inbox (staff_inbox/): loopback http in development, so the Secure cookie flag is off here only.
+INBOX_PORT ?= 8090
+INBOX_INTERFACE ?= 127.0.0.1
+INBOX_BASE_URL ?= http://127.0.0.1:$(INBOX_PORT)
+INBOX_COOKIE_SECURE ?= off
+INBOX_IDLE_MINUTES ?= 15
+ESCALATION_MINUTES ?= 15
 PRACTICE_PROFILE ?= practice_profile.yml
 RASA_TELEMETRY_ENABLED ?= false
 SQLALCHEMY_SILENCE_UBER_WARNING ?= 1

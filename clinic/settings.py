@@ -203,6 +203,32 @@ SETTINGS: Dict[str, Setting] = {s.name: s for s in [
        minimum=0.01, invalid="default"),
     _s("CALLBACK_MAX_PER_NUMBER_PER_DAY", 3, "pages per phone number a day", "float", minimum=1,
        invalid="default"),
+    # --- Staff inbox (staff_inbox/) ------------------------------------------------------------------
+    _s("INBOX_PORT", 8090, "port of the staff inbox (loopback; a TLS proxy in front)", "int", production=True),
+    _s("INBOX_INTERFACE", "127.0.0.1", "interface the staff inbox binds to", production=True),
+    _s("INBOX_BASE_URL", None, "the staff inbox as staff reach it; notification links point there (unset: no "
+       "links)", "url", dev="http://127.0.0.1:8090", production=True),
+    _s("INBOX_SECRET_KEY", None, "signs the staff inbox's cookies; " + GENERATED, production=True),
+    _s("INBOX_COOKIE_SECURE", True, "cookies only over HTTPS; off is accepted only on a loopback interface",
+       "bool", dev="off", production=True),
+    _s("INBOX_PROXY_HOPS", 0, "reverse proxies in front of the inbox whose X-Forwarded-For/-Proto are trusted",
+       "int", production=True),
+    _s("INBOX_IDLE_MINUTES", 15.0, "a staff session ends after this long without a request", "float",
+       minimum=1, production=True),
+    _s("INBOX_SESSION_HOURS", 12.0, "a staff session ends this long after sign-in, whatever the activity",
+       "float", minimum=0.1, production=True),
+    _s("INBOX_LOCKOUT_FAILURES", 5, "failed sign-ins (per user and per address) before sign-in pauses", "int",
+       minimum=1),
+    _s("INBOX_LOCKOUT_SECONDS", 60.0, "the first pause; it doubles with each further failure, up to an hour",
+       "float", minimum=1),
+    _s("ESCALATION_MINUTES", 15.0, "an unacknowledged crisis alert or urgent callback escalates after this "
+       "many minutes of office hours", "float", minimum=0.01, production=True),
+    _s("ESCALATION_POLL_SECONDS", 30.0, "how often the inbox process checks for due escalations", "float",
+       minimum=0.2),
+    _s("ESCALATION_EMAIL_TO", None, "comma-separated escalation contacts (PHI-free e-mail, via the outbox)",
+       production=True),
+    _s("ESCALATION_WEBHOOK_URL", None, "escalation webhook (PHI-free, signed with STAFF_WEBHOOK_SECRET, via the "
+       "outbox)", production=True, secret=True),
     # --- scripts/run_all.py's watchdog ---------------------------------------------------------------
     _s("WATCHDOG_INTERVAL_SECONDS", 5.0, "seconds between health checks", "float", invalid="default"),
     _s("WATCHDOG_TIMEOUT_SECONDS", 3.0, "time limit of one health check", "float", invalid="default"),

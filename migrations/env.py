@@ -7,6 +7,13 @@ from sqlalchemy import create_engine, pool
 import clinic.adapters.outbox  # noqa: F401 - registers the outbox table on Base
 from clinic.adapters.intake_store import Base
 
+# The staff inbox's tables, for autogenerate. The Rasa server's image holds no staff inbox: there
+# the migrations (which create those tables themselves) run without its models.
+try:
+    import staff_inbox.models  # noqa: F401
+except ModuleNotFoundError:
+    pass
+
 config = context.config
 target_metadata = Base.metadata
 # SQLite cannot ALTER most things; batch mode rebuilds the table instead.

@@ -1,4 +1,5 @@
-"""Starts and supervises the action server, the Rasa server, the outbox worker and the chat page, in the foreground.
+"""Starts and supervises the action server, the Rasa server, the outbox worker, the staff inbox and the chat
+page, in the foreground.
 
 A process that exits, or stops answering its health check, is restarted with back-off while the
 others keep serving: one crashed or hung server never takes the rest down. Ctrl-C or SIGTERM stops
@@ -108,6 +109,10 @@ def commands(env: Dict[str, str]) -> Dict[str, List[str]]:
     # a webhook. Several may run (scale-out); OUTBOX_WORKER=off leaves delivery to another machine.
     if env.get("OUTBOX_WORKER", "on").lower() not in ("off", "0", "false", "no"):
         procs["outbox"] = [sys.executable, "-m", "clinic.entrypoints.outbox_worker"]
+    # The staff inbox (staff_inbox/server.py), loopback only; it also runs the escalation check.
+    # INBOX_PORT empty: another machine serves it.
+    if env.get("INBOX_PORT"):
+        procs["inbox"] = [sys.executable, "-m", "staff_inbox.server"]
     if (ROOT / "web" / "serve.py").exists() and env.get("WEB_PORT"):
         procs["web"] = [sys.executable, str(ROOT / "web" / "serve.py")]
     return procs
@@ -117,6 +122,8 @@ def health_urls(env: Dict[str, str]) -> Dict[str, str]:
     """What the watchdog asks each server (the outbox worker has no port: only its exit is watched)."""
     urls = {"actions": f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health",
             "rasa": f"http://127.0.0.1:{env['RASA_PORT']}/"}
+    if env.get("INBOX_PORT"):
+        urls["inbox"] = f"http://127.0.0.1:{env['INBOX_PORT']}/health"
     if env.get("WEB_PORT"):
         urls["web"] = f"http://127.0.0.1:{env['WEB_PORT']}/"
     return urls
@@ -262,6 +269,8 @@ def main() -> int:
     # Signs the conversation ids the socket.io channel issues (components/conversation_ids.py);
     # every Rasa server of one site needs the same key, or a reload starts a new conversation.
     env["CONVERSATION_ID_KEY"] = secret("CONVERSATION_ID_KEY", "conversation_id_key", "conversation id key")
+    # Signs the staff inbox's cookies; the same across its restarts, or everyone is signed out.
+    env["INBOX_SECRET_KEY"] = secret("INBOX_SECRET_KEY", "inbox_secret_key", "staff inbox key")
     try:
         migrate_intake_database()
     except Exception as error:  # noqa: BLE001 - say what is wrong and stop, before starting anything

@@ -62,7 +62,8 @@ def isolated_intake_database(request, tmp_path_factory, monkeypatch):
     # The purge and erasure also reach the tracker store: never the developer's var/tracker.db.
     monkeypatch.setenv("TRACKER_STORE_DIALECT", "sqlite")
     monkeypatch.setenv("TRACKER_STORE_DB", str(folder / "tracker.db"))
-    for name in ("STAFF_WEBHOOK_URL", "STAFF_WEBHOOK_SECRET", "STAFF_EMAIL_TO", "SMTP_HOST"):
+    for name in ("STAFF_WEBHOOK_URL", "STAFF_WEBHOOK_SECRET", "STAFF_EMAIL_TO", "SMTP_HOST", "INBOX_BASE_URL",
+                 "ESCALATION_EMAIL_TO", "ESCALATION_WEBHOOK_URL"):
         monkeypatch.delenv(name, raising=False)
     yield
     intake_store.dispose_engines()

@@ -42,6 +42,7 @@ class Assistant:
             "TRACKER_STORE_DIALECT": "sqlite",
             "TRACKER_STORE_DB": str(workdir / "tracker.db"),
             "WEB_PORT": "",
+            "INBOX_PORT": "",  # the staff inbox has its own tests (tests/*/test_inbox_*.py)
         })
         self.env.update(extra_env or {})
         self.process: Optional[subprocess.Popen] = None

@@ -27,7 +27,7 @@ from clinic import settings
 from clinic.adapters import alert_limits, intake_store, outbox
 from clinic.adapters.intake_store import CONTACT_COLUMNS, Intake
 from clinic.domain import handoff_summary, intake_flow
-from clinic.domain.practice_profile import current_profile
+from clinic.domain.practice_profile import current_profile, is_open
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +129,11 @@ def record_crisis_alert(conversation_id: str, category: str, trigger: str,
                 intake.priority = "urgent"
                 intake_store.audit(session, intake.id, "assistant", "priority:urgent")
         label = CATEGORY_LABELS.get(category, category)
+        # Staff who read it later must know nobody was in the office to call back (staff_inbox shows it).
+        try:
+            after_hours = not is_open(current_profile(), detected_at)
+        except Exception:  # noqa: BLE001 - a broken profile must never stop the alert
+            after_hours = False
         known = ", ".join(f"{field} {value}" for field, value in contact.items()) or "no contact details given"
         payload = {
             "conversation_id": conversation_id,
@@ -138,8 +143,12 @@ def record_crisis_alert(conversation_id: str, category: str, trigger: str,
             "contact": contact,
             "intake_id": intake.id if intake is not None else None,
             "text": (f"URGENT: a chat visitor shows {label} (trigger: {trigger}). The assistant gave crisis "
-                     f"resources (988, 911). Known contact: {known}. Conversation {conversation_id}."),
+                     f"resources (988, 911). Known contact: {known}. Conversation {conversation_id}."
+                     + (" OUTSIDE OFFICE HOURS: the office was closed; the visitor was given 988, 911 and the "
+                        "Crisis Text Line and told this chat is not monitored live." if after_hours else "")),
         }
+        if after_hours:
+            payload["outside_office_hours"] = True
         return alert_limits.record_crisis_alert(session, conversation_id, category, payload, channels(), about)
 
 

@@ -46,7 +46,10 @@ EMAIL_TO_ENV = "STAFF_EMAIL_TO"
 
 TYPES = ("intake_summary", "crisis_alert", "callback_request")
 MESSAGE_PRIORITIES = ("urgent", "normal")  # urgent ones are delivered first
-CHANNELS = ("webhook", "email")
+CHANNELS = ("webhook", "email", "esc_webhook", "esc_email")
+# Escalations (staff_inbox/escalation.py) go to their own contacts, PHI-free like the staff e-mail.
+ESCALATION_WEBHOOK_ENV = "ESCALATION_WEBHOOK_URL"
+ESCALATION_EMAIL_TO_ENV = "ESCALATION_EMAIL_TO"
 # held: recorded for staff but not paged on its own (clinic/adapters/alert_limits.py: a burst of alerts, or a
 # callback request over its number's daily limit). The worker never claims it.
 STATUSES = ("pending", "delivered", "failed", "held")
@@ -187,6 +190,8 @@ TYPE_TITLES = {"intake_summary": "New intake submitted", "crisis_alert": "Crisis
 def title_of(message: OutboxMessage) -> str:
     """The headline on PHI-free channels; a burst summary or a risk update says so (no PHI either)."""
     payload = message.payload or {}
+    if payload.get("escalation"):
+        return f"ESCALATED: {TYPE_TITLES.get(message.type, message.type)} not acknowledged in time"
     if payload.get("volume_alert"):
         return "Unusual volume of crisis alerts"
     if payload.get("risk_raised"):
@@ -201,7 +206,19 @@ def _reference_lines(message: OutboxMessage) -> List[str]:
              f"Created: {message.created_at.isoformat()}"]
     if payload.get("intake_id"):
         lines.append(f"Intake: {payload['intake_id']}")
-    lines.append(f"Read it with the staff command line: python -m clinic.entrypoints.staff notification {message.id}")
+    if payload.get("outside_office_hours"):
+        lines.append("Came in outside office hours: the visitor was given the crisis lines (988, 911).")
+    try:  # the inbox builds on this module, not the other way round; an image without it sends no link
+        from staff_inbox.links import item_link
+    except ImportError:
+        link = None
+    else:
+        link = item_link(message)
+    if link:
+        lines.append(f"Open it in the staff inbox: {link}")
+    else:
+        lines.append("Read it with the staff command line: "
+                     f"python -m clinic.entrypoints.staff notification {message.id}")
     return lines
 
 
@@ -331,14 +348,15 @@ def _post(message: OutboxMessage, webhook_url: str, secret: str, timeout: float,
     return f"HTTP {response.status_code}"
 
 
-def _send_email(message: OutboxMessage, timeout: float) -> Optional[str]:
-    """Sends one PHI-free e-mail over SMTP; None when the server accepted it, else a short error."""
+def _send_email(message: OutboxMessage, timeout: float, to_env: str = EMAIL_TO_ENV) -> Optional[str]:
+    """Sends one PHI-free e-mail over SMTP to the addresses in `to_env`; None when the server accepted
+    it, else a short error."""
     host = settings.get("SMTP_HOST")
     security = settings.get("SMTP_SECURITY").lower()
     port = settings.get("SMTP_PORT")
     if port is None:
         port = 465 if security == "ssl" else 587
-    recipients = [address.strip() for address in (settings.raw(EMAIL_TO_ENV) or "").split(",") if address.strip()]
+    recipients = [address.strip() for address in (settings.raw(to_env) or "").split(",") if address.strip()]
     sender = settings.get("SMTP_FROM")
     username = settings.raw("SMTP_USERNAME")
     context = ssl.create_default_context(cafile=settings.raw("SMTP_CA_FILE"))
@@ -396,7 +414,25 @@ def _email_sender() -> Optional[Sender]:
     return _send_email
 
 
-SENDERS: Dict[str, Callable[[], Optional[Sender]]] = {"webhook": _webhook_sender, "email": _email_sender}
+def _esc_webhook_sender() -> Optional[Sender]:
+    url = (settings.raw(ESCALATION_WEBHOOK_ENV) or "").strip()
+    secret = settings.raw(WEBHOOK_SECRET_ENV) or ""
+    if not url or not secret:
+        return None
+    body_format = "slack" if settings.get(WEBHOOK_FORMAT_ENV).lower() == "slack" else "json"
+    # The payload of an escalation holds references only (staff_inbox/escalation.py), so the JSON is PHI-free too.
+    return lambda message, timeout: _post(message, url, secret, timeout, body_format)
+
+
+def _esc_email_sender() -> Optional[Sender]:
+    if not settings.raw("SMTP_HOST") or not settings.raw(ESCALATION_EMAIL_TO_ENV):
+        return None
+    return lambda message, timeout: _send_email(message, timeout, ESCALATION_EMAIL_TO_ENV)
+
+
+SENDERS: Dict[str, Callable[[], Optional[Sender]]] = {
+    "webhook": _webhook_sender, "email": _email_sender,
+    "esc_webhook": _esc_webhook_sender, "esc_email": _esc_email_sender}
 
 
 def _record(message_id: str, owner: str, now: datetime, error: Optional[str], url: Optional[str]) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy import inspect, select, text
 from clinic.adapters import intake_store as store
 from clinic.adapters import outbox
 from clinic.adapters.outbox import OutboxMessage
+from staff_inbox import models as inbox_models  # noqa: F401 - its tables are in the schema the test compares
 from tests.conftest import BACKENDS, integration_fixture, migrated_database
 from tests.staff_receiver import running
 from tests.waiting import wait_until
@@ -80,7 +81,7 @@ def test_migrate_creates_the_outbox_matching_the_models(db):
     indexes = {index["name"]: index["column_names"] for index in inspector.get_indexes("outbox")}
     assert indexes["ix_outbox_status_next_attempt_at"] == ["status", "next_attempt_at"]
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
         assert compare_metadata(MigrationContext.configure(connection), store.Base.metadata) == []
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import inspect, select, text, update
 
 import clinic.adapters.outbox  # noqa: F401 - the outbox table is part of the schema the migrations build
 from clinic.adapters import intake_store as store
+from staff_inbox import models as inbox_models  # noqa: F401 - its tables are in the schema the test compares
 from tests.conftest import BACKENDS, migrated_database
 
 KEY_A, KEY_B, KEY_C = (Fernet.generate_key().decode() for _ in range(3))
@@ -49,7 +50,7 @@ def test_migrate_is_idempotent_and_creates_the_tables(db, tmp_path, monkeypatch)
     engine = store.get_engine()
     assert {"intakes", "audit_events", "alembic_version"} <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
         assert compare_metadata(MigrationContext.configure(connection), store.Base.metadata) == []
 
 

@@ -87,3 +87,15 @@ def test_the_example_conversation_id_key_is_refused():
     example = dict(line.split("=", 1) for line in (ROOT / "deploy" / "env.example").read_text().splitlines()
                    if line and not line.startswith("#"))
     assert "CONVERSATION_ID_KEY" in run_all.placeholder_secrets(example)
+
+
+def test_the_staff_inbox_runs_on_loopback_with_a_health_check(monkeypatch):
+    env = dict(ENV, INBOX_PORT="8090")
+    assert run_all.commands(env)["inbox"][-2:] == ["-m", "staff_inbox.server"]
+    assert run_all.health_urls(env)["inbox"] == "http://127.0.0.1:8090/health"
+    assert "inbox" not in run_all.commands(dict(ENV, INBOX_PORT=""))
+
+
+def test_the_example_inbox_key_is_refused():
+    assert run_all.placeholder_secrets({"INBOX_SECRET_KEY": "change-me-long-random"}) == ["INBOX_SECRET_KEY"]
+

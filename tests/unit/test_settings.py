@@ -55,7 +55,8 @@ def test_secrets_are_marked_by_name_and_urls_that_carry_credentials():
     secrets = {name for name in settings.SETTINGS if settings.is_secret(name)}
     assert {"ACTION_SERVER_SECRET", "RASA_API_TOKEN", "CONVERSATION_ID_KEY", "LOG_ID_KEY", "INTAKE_ENCRYPTION_KEY",
             "TRACKER_STORE_PASSWORD", "LOCK_STORE_PASSWORD", "STAFF_WEBHOOK_SECRET", "SMTP_PASSWORD",
-            "INTAKE_DATABASE_URL", "STAFF_WEBHOOK_URL"} == secrets
+            "INTAKE_DATABASE_URL", "STAFF_WEBHOOK_URL",
+            "INBOX_SECRET_KEY", "ESCALATION_WEBHOOK_URL"} == secrets
     assert settings.is_secret("SOME_NEW_API_KEY") and not settings.is_secret("SOME_PORT")
 
 
