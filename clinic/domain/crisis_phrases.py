@@ -130,7 +130,7 @@ _INTENT = (
 
 # Someone who may be hurting the person writing, and a child who may be at risk.
 _ABUSER = (
-    r"(?:my|the) (?:\w+ )?(?:partner|husband|wife|boyfriend|girlfriend|bf|gf|ex|ex-husband|ex-wife|spouse|"
+    r"(?:my|the) (?:[\w']+ )?(?:partner|husband|wife|boyfriend|girlfriend|bf|gf|ex|ex-husband|ex-wife|spouse|"
     r"dad|father|mom|mother|stepdad|stepfather|stepmom|stepmother|brother|sister|son|daughter|roommate|"
     r"fianc\w*|uncle|aunt|boss|neighbou?r|landlord|pimp|grandson|granddaughter|caregiver)"
 )
@@ -191,6 +191,9 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\bpoison(?:ed)? (?:myself|my self)\b|\bdrank (?:bleach|antifreeze)\b",
         # Signs that need 911 whatever caused them: bleeding in pregnancy, the worst headache of one's
         # life (a bleed in the brain), a heart beating 160 or more.
+        r"\b(?:took|taken|take) (?:my |the )?(?:\w+ )?(?:dose|meds|pills|medications?|medicines?)s? (?:twice|two times|"
+        r"double)\b"
+        r".{0,60}\b(?:heart|pass out|passing out|faint|can't breathe|chest)\b|"
         r"\bpregnant\b.{0,60}\bbleeding\b|\bbleeding\b.{0,60}\bpregnant\b|\bworst headache of my life\b|"
         r"\bheart\b.{0,30}\b(?:1[6-9]\d|2\d\d)\b(?! (?:days|steps|calories|lbs|pounds))|"
         r"\b(?:pulse|heart rate) (?:is |of |at )?(?:1[6-9]\d|2\d\d)\b|"
@@ -242,6 +245,26 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:domestic violence|being abused|abusive (?:relationship|partner|husband|wife|boyfriend|girlfriend))\b"
         r"(?=.{0,60}\b(?:right now|tonight|still (?:with|living|there|in it|together|hits|hurts|hurting|"
         r"threaten\w*|scared|afraid)|help me|scared|afraid|what do i do)\b)",
+        # A threat that punishes leaving or telling ("if I talk to the police he'll kill me and my kids").
+        r"\b(?:he'll|she'll|they'll|he will|she will|they will|he'd|she'd|they'd) (?:\w+ ){0,2}?(?:kill|hurt|shoot|"
+        r"stab) "
+        r"(?:me|us|my (?:\w+ )?(?:kids|family|children|son|daughter|mom|dad|parents))\b"
+        r"(?=.{0,60}\bif i (?:leave|tell|talk|go to|call|report|don't)\b)|"
+        r"\bif i (?:leave|tell anyone|tell someone|talk to (?:the police|anyone|someone)|go to (?:the police|therapy)|"
+        r"call (?:the police|the cops|911)|report (?:him|her|them|it))\b.{0,40}\b(?:he'll|she'll|they'll|he will|"
+        r"she will|"
+        r"they will|he'd|she'd|they'd) (?:\w+ ){0,2}?(?:kill|hurt|shoot|stab)\b|"
+        r"\bthreaten(?:s|ed|ing)? (?:me|us) with (?:a|his|her|their|the) (?:\w+ )?(?:knife|gun|bat|rifle|pistol|"
+        r"weapon)\b|"
+        r"\bforce[ds]? (?:himself|herself|themselves) on me\b|\btried to (?:rape|force himself on|"
+        r"force herself on) me\b|"
+        r"\b(?:being kept|being held|held captive|kept prisoner|keeping me) (?:at|in|prisoner|locked)\b|"
+        r"\btook my (?:phone|passport|keys|car keys|id)\b.{0,40}\b(?:keys|phone|won't let|can't leave|locked|kept)\b|"
+        r"\b(?:coach|teacher|tutor|babysitter|priest|pastor|uncle|stepdad|stepfather|boyfriend|neighbou?r)(?:'s)? "
+        r"(?:is |has been |keeps |was )?(?:abusing|molesting|touching|grooming) (?:her|him|them)\b|"
+        r"\b(?:ex|ex-\w+|stalker)\b.{0,40}\b(?:parked outside|waiting outside|outside my (?:house|apartment|place|work|"
+        r"door))"
+        r"\b.{0,20}\b(?:all night|again|right now|now|tonight|every night)\b|"
         # Someone getting in now, and a drink or food drugged by someone else.
         r"\b(?:trying to|tries to|tried to|about to|is|are|'s|'re) (?:break|breaking|force|forcing|kick|kicking)"
         r" (?:in(?:to)?|(?:the|my|our) (?:\w+ )?(?:door|window) (?:in|open)|(?:their|his|her) way in(?:to)?)"
@@ -296,6 +319,15 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf"\b(?:he|she|they|my \w+)(?:'s| is| are)? (?:says?|said|told me|wants?|going|plans?|threatened|"
         rf"threatening) (?:\w+ ){{0,3}}?(?:to )?{_HARM_VERB} (?:his|her|their|him|them|someone|somebody|my)\b",
         r"\bmake (?:them|him|her|everyone|you) (?:all )?pay\b",
+        r"\bwant (?:him|her|them|my (?:\w+ )?(?:ex|boss|stepdad|stepfather|husband|wife|neighbou?r|coworker)) dead\b",
+        # A grudge beside a weapon ("going to regret it ... going over there tonight with my dad's pistol").
+        r"\b(?:regret it|make (?:\w+ )?\w+ pay|teach (?:him|her|them) a lesson|going over there|his address|"
+        r"her address|"
+        r"where (?:he|she|they) lives?)\b.{0,80}\b(?:gun|pistol|rifle|shotgun|knife|bat|gasoline|lighter fluid)\b|"
+        r"\b(?:gun|pistol|rifle|shotgun|knife|bat|gasoline|lighter fluid)\b.{0,60}\b(?:make (?:him|her|them) pay|"
+        r"regret it|teach (?:him|her|them) a lesson)\b",
+        r"\b(?:i'm|i am|i'll|i will|going to|gonna) (?:\w+ )?(?:run|running) (?:him|her|them|that \w+) over\b"
+        r"(?! (?:to|there|for|the|at))",
         r"\b(?:taking|take) (?:the kids|my kids|them all|everyone) with me,? (?:all of us|to the grave|when i go)\b",
         r"\bdeserves? to die\b|\bdeserve what'?s coming\b|\b(?:i have|i've got|got) the (?:means|weapons)\b",
         r"\btaking out\b.{0,40}\b(?:the guys|people|them all|everyone|the office)\b",
@@ -429,6 +461,8 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:can't|cannot|can not|don't think i can|not sure i can|unable to) (?:keep|stay) (?:myself )?safe\b",
         r"\b(?:been|started|am|i'm|began|keep) cutting again\b",
         r"\bonly way out\b|\bno way out\b",
+        r"\b(?:end|ending|take|taking) (?:my|my own) (?:lfie|lief|liffe|lif|lifr)\b",
+        r"\bcut (?:myself )?(?:too|so|really) deep\b",
     ]
 ]
 
@@ -445,6 +479,9 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\brespirando (?:muy )?(?:raro|mal|lento)\b",
         r"\bdolor (?:muy )?(?:fuerte )?(?:en el|de|del) pecho\b|\bme duele (?:mucho )?el pecho\b",
         r"\benvenen\w+\b|\b(?:tomo|tome|bebio|bebi) (?:cloro|veneno)\b",
+        rf"\b(?:acabo de|ya me|me acabo de) (?:tomar|tome|trague)(?:me)? (?:todas|todo|un frasco|el frasco|"
+        rf"muchas)\b.{{0,20}}"
+        rf"\b(?:{_ES_MED}|frasco)\b",
         rf"\b{_ES_MED}\b.{{0,20}}\b(?:dos veces|doble)\b.{{0,60}}\b(?:muy mal|corazon|mareado|mareada)\b|"
         rf"\b(?:el doble|demasiad[oa]s?|de mas)\b.{{0,30}}\b{_ES_MED}\b.{{0,60}}"
         r"\b(?:muy mal|corazon|mareado|mareada)\b|"
@@ -461,17 +498,22 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\babus(?:a|an|aba|o|aron|ando) de (?:mi|mis|la|el) \w+|\b(?:nin[oa]|hij[oa]|sobrin\w*|niet[oa])\b.{0,60}"
         r"\b(?:abus\w*|le pega|la golpea|lo golpea|moretones|miedo)\b",
         r"\bme quito (?:el|mi) pasaporte\b|\bno me deja salir\b|\bno me paga y me amenaza\b",
+        r"\b(?:intenta|intentan|quiere|quieren|esta tratando de|estan tratando de) (?:entrar|meterse)\b.{0,40}"
+        r"\b(?:miedo|casa|ahora|ayuda)\b|\b(?:afuera|fuera) de mi casa\b.{0,40}\b(?:entrar|miedo)\b",
         r"\b(?:le quita|se queda con) (?:el|mi|su) (?:dinero|cheque)\b.{0,60}\b(?:empuja|pega|golpea|moretones)\b",
     ]
 ] + [
     (HARM_OTHERS, re.compile(p)) for p in [
-        r"\b(?:quiero|voy a|ganas de|pienso|podria|quisiera) (?:\w+ )?(?:matar|lastimar|golpear|pegarle|apunalar|"
+        # "me voy a matar" is about oneself (the self-harm patterns below)
+        r"(?<!\bme )\b(?:quiero|voy a|ganas de|pienso|podria|quisiera) (?:\w+ )?(?:matar|lastimar|golpear|pegarle|"
+        r"apunalar|"
         r"hacerle dano)(?:lo|la|los|las|le)?\b(?! (?:el tiempo|la sed|el hambre))",
         r"\b(?:matarlo|matarla|matarlos|matarlas)\b",
     ]
 ] + [
     (SELF_HARM, re.compile(p)) for p in [
-        r"\b(?:matarme|suicid(?:arme|arse|io|a)|quitarme la vida|me quiero morir|quiero morir\w*|morirme|"
+        r"\b(?:matarme|suicid(?:arme|arse|ar|io|a)|quitarme la vida|me quiero morir|quiero morir\w*|morirme|"
+        r"me (?:quito|quitare|voy a quitar) la vida|me (?:voy a|quiero|dan ganas de) matar|(?:voy|vamos) a saltar|"
         r"desaparecer para siempre)\b",
         r"\b(?:acabar|terminar) con (?:mi vida|todo|esto)\b|\bse acabe todo\b",
         r"\bno quiero (?:seguir )?(?:vivir|viviendo|estar aqui|despertar|existir)\b|\bno despertar\b",
@@ -628,6 +670,14 @@ _SELF_HARM_MORE = [
     r"pills?|rope|gun|rifle|pistol|blades?|noose)\b|"
     r"\b(?:the|a) (?:day|date) (?:is )?(?:circled|marked|set|picked|chosen)\b.{0,60}\b(?:enough|pills|insulin|rope|gun|"
     r"it's decided|goodbye)\b|"
+    r"\b(?:car|engine) (?:is )?running\b.{0,30}\bgarage\b|\bgarage\b.{0,30}\b(?:car|engine) (?:is )?running\b|"
+    r"\b(?:car|engine)\b.{0,40}\bgarage door (?:shut|closed|down)\b|\bgarage door (?:shut|closed|down)\b.{0,40}"
+    r"\b(?:car|engine)\b|"
+    r"\beverything i need (?:laid out|ready|lined up|set out|in front of me)\b|"
+    rf"\b(?:{_MED}|pills|gun|rope|blade)\b.{{0,60}}\b(?:gonna|going to|i'll|will) do it\b|"
+    r"\b(?:gun|pistol|rifle|pills|rope)\b(?:(?!locked|safe).){0,60}\b(?:after|once|when) everyone(?:'s| is)? "
+    r"(?:asleep|gone|in bed)\b|"
+    r"\b(?:doubt|don't know if|do not know if|don't think|not sure if) i'?(?:ll| will) (?:still )?be alive\b|"
     r"\bknow how much it takes\b|\b(?:pills|pens|insulin|meds)\b.{0,20}\blined up\b|"
     r"\blined up\b.{0,30}\b(?:pills|pens|insulin)\b",
     r"\b(?:planning|plan|going|want|ready) to jump (?:from|off)\b",
@@ -1013,6 +1063,7 @@ def check(text: str) -> GuardResult:
     for category, pattern in (_SPANISH_PATTERNS if looks_spanish(spanish) else []):
         for match in pattern.finditer(spanish):
             clause = re.split(r"[.,;!?]|\bpero\b", spanish[: match.start()])[-1]
+            clause = re.sub(r"\bsi no \w+", " ", clause)  # "si no funciona, me quito la vida" is a condition
             if _ES_NEGATORS.search(" ".join(clause.split()[-4:])) and not match.group(0).startswith("no "):
                 negated_match = negated_match or match.group(0)
                 continue

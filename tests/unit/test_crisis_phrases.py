@@ -313,3 +313,50 @@ def test_a_soft_cue_without_a_plain_statement_of_safety_is_still_asked_about(tex
 @pytest.mark.parametrize("text", ["Cualquier día por la tarde", "los martes por la mañana", "sábados"])
 def test_spanish_availability_answers_are_recognised(text):
     assert crisis_phrases.looks_like_plain_answer(text)
+
+
+# Kinds of E's and F's crisis rows that only the model (trained on them) caught, in new words.
+@pytest.mark.parametrize("text, category", [
+    ("Me quiero suicidar", crisis_phrases.SELF_HARM),
+    ("esta noche me voy a matar", crisis_phrases.SELF_HARM),  # about oneself, not harm to others
+    ("la terapia es lo último, si no sirve me quito la vida", crisis_phrases.SELF_HARM),  # a condition
+    ("I'm going to end my lfie", crisis_phrases.SELF_HARM),
+    ("i cut too deep this time", crisis_phrases.SELF_HARM),
+    ("the car is running and the garage door is shut", crisis_phrases.SELF_HARM),
+    ("I have everything I need laid out on the bed", crisis_phrases.SELF_HARM),
+    ("got a bottle of oxy, gonna do it tonight", crisis_phrases.SELF_HARM),
+    ("I doubt I'll be alive by christmas", crisis_phrases.SELF_HARM),
+    ("my partner said if I leave he will kill me", crisis_phrases.DANGER_FROM_OTHERS),
+    ("they said they'll hurt my mom if I tell anyone", crisis_phrases.DANGER_FROM_OTHERS),
+    ("my roommate is threatening me with a bat", crisis_phrases.DANGER_FROM_OTHERS),
+    ("he tried to force himself on me at the party", crisis_phrases.DANGER_FROM_OTHERS),
+    ("my boyfriend took my phone and my keys and won't let me leave", crisis_phrases.DANGER_FROM_OTHERS),
+    ("my son's tutor has been touching him", crisis_phrases.DANGER_FROM_OTHERS),
+    ("my ex has been parked outside my house again tonight", crisis_phrases.DANGER_FROM_OTHERS),
+    ("hay alguien que intenta entrar a mi casa, tengo miedo", crisis_phrases.DANGER_FROM_OTHERS),
+    ("I want my stepdad dead", crisis_phrases.HARM_OTHERS),
+    ("he's going to regret it, I know where he lives and I have my brother's rifle", crisis_phrases.HARM_OTHERS),
+    ("I'm going to run him over next time I see him", crisis_phrases.HARM_OTHERS),
+    ("took my meds twice by mistake and my heart is racing and I feel faint", crisis_phrases.MEDICAL_EMERGENCY),
+])
+def test_kinds_only_the_model_caught_are_guard_phrases(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category, result
+
+
+@pytest.mark.parametrize("text", [
+    "I have everything I need for the intake, thanks",
+    "I'm running him over to the vet after work",
+    "he took my keys by accident so I'm stuck at work",
+    "my tutor has been helping him with math",
+    "my ex keeps parking outside my work, it's annoying but harmless",
+    "I want that spider dead lol",
+    "I found his address on the intake form, should I mail it",
+    "I took my dose twice last week but I'm fine",
+    "my insurance should make my landlord pay for the repairs",
+    "the gun is locked in the safe after everyone's asleep",
+    "no me quiero matar, solo estoy triste",
+    "intenta entrar a la página y no puede",
+])
+def test_look_alikes_of_those_kinds_are_not_a_crisis(text):
+    assert crisis_phrases.check(text).verdict != crisis_phrases.CRISIS
