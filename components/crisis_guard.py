@@ -6,7 +6,9 @@ included:
   however unsure the model was;
 - uncertain risk (a soft cue such as "I'm such a burden", or a crisis guess of the model alone,
   for the whole message or any sentence of it, below `protocol_threshold`) becomes
-  `risk_check_in`: the assistant asks directly instead of guessing either way;
+  `risk_check_in`: the assistant asks directly instead of guessing either way; a guess of harm
+  to others, danger from others or a medical emergency is never turned into that self-harm
+  question but runs its own category's protocol (on Spanish text from `protocol_threshold` on);
 - a model-only crisis guess at or above `protocol_threshold` (whole message or one sentence)
   stands, or is made the intent when only one sentence carries it, unless it is a self-harm guess
   the message softens (humour markers, a story in a show or book): then it is asked about;
@@ -18,7 +20,7 @@ that came with the message once the person says they are not at risk.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -60,8 +62,10 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         # person is asked. check_in_threshold: a crisis intent this likely behind a fallback is asked about.
         # sentence_check_in_threshold: one sentence this likely a crisis is asked about.
         # check_in_floor: a model-only crisis guess below it is noise (the fallback answer carries 988).
+        # spanish_other_kind_threshold: on Spanish text, a model-only guess of harm to others, danger
+        # from others or a medical emergency this sure runs its protocol; below it the person is asked.
         return {"demoted_threshold": 0.3, "protocol_threshold": 0.5, "check_in_threshold": 0.3,
-                "sentence_check_in_threshold": 0.45, "check_in_floor": 0.35}
+                "sentence_check_in_threshold": 0.45, "check_in_floor": 0.35, "spanish_other_kind_threshold": 0.8}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.demoted_threshold = float(config.get("demoted_threshold", 0.3))
@@ -69,6 +73,7 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         self.check_in_threshold = float(config.get("check_in_threshold", 0.3))
         self.sentence_check_in_threshold = float(config.get("sentence_check_in_threshold", 0.45))
         self.check_in_floor = float(config.get("check_in_floor", 0.35))
+        self.spanish_other_kind_threshold = float(config.get("spanish_other_kind_threshold", 0.8))
 
     @classmethod
     def create(
@@ -107,8 +112,9 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         intent = message.get(INTENT) or {}
         name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
         sentence = message.get(SENTENCE_RISK) or {}
-        # The model has learned Spanish almost only from crisis examples: on Spanish text its crisis
-        # guess is only ever a reason to ask (the Spanish phrase guard decides the protocol).
+        # The model has learned Spanish almost only from crisis examples: on Spanish text its self-harm
+        # guess is only ever a reason to ask (the Spanish phrase guard decides the protocol; see _ask
+        # for the other kinds).
         spanish = crisis_phrases.looks_spanish(crisis_phrases.normalise_es(message.get(TEXT) or ""))
         # A laugh or a story in a show or book: the model's self-harm guess alone is asked about,
         # never acted on (a risk phrase has already been ruled out above).
@@ -122,7 +128,7 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
             if confidence < self.check_in_floor:
                 self._demote_crisis_guess(message)
             elif confidence < self.protocol_threshold or only_ask:
-                self._force_intent(message, CHECK_IN_INTENT)
+                self._ask(message, name, confidence, spanish)
             return
         if (sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.protocol_threshold and not only_ask:
             self._force_intent(message, sentence[INTENT_NAME_KEY])
@@ -132,8 +138,28 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         # A crisis intent behind a fallback counts for a sentence, not for a name, e-mail address or
         # phone number (one or two words), where the model's guesses are noise.
         words = len((message.get(TEXT) or "").split())
-        if (sentence_risk or (name == DEFAULT_NLU_FALLBACK_INTENT_NAME and behind and words >= 3
-                              and behind[0].get(PREDICTED_CONFIDENCE_KEY, 0.0) >= self.check_in_threshold)):
+        if sentence_risk:
+            # one sentence of several: a guess of another kind needs the protocol threshold to act on
+            self._ask(message, sentence.get(INTENT_NAME_KEY), sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0, spanish,
+                      floor=self.protocol_threshold)
+        elif (name == DEFAULT_NLU_FALLBACK_INTENT_NAME and behind and words >= 3
+              and behind[0].get(PREDICTED_CONFIDENCE_KEY, 0.0) >= self.check_in_threshold):
+            self._ask(message, behind[0].get(INTENT_NAME_KEY), behind[0].get(PREDICTED_CONFIDENCE_KEY, 0.0), spanish)
+
+    def _ask(self, message: Message, guess: Text, confidence: float, spanish: bool,
+             floor: Optional[float] = None) -> None:
+        """Where a self-harm guess is asked about. The check-in asks about ending one's life or hurting
+        oneself, the wrong question for someone in danger from another person, afraid of hurting
+        someone or in a medical emergency: a guess of those kinds runs its own protocol (911, the
+        hotlines) once it reaches the check-in floor (a sentence's guess: the protocol threshold). On
+        Spanish text, where the model has learned mostly from crisis examples and an ordinary "me va
+        a llevar" can look like a threat, that takes `spanish_other_kind_threshold`; below it the
+        person is asked."""
+        other_kind = guess in CRISIS_INTENTS.values() and guess != CRISIS_INTENTS[crisis_phrases.SELF_HARM]
+        needed = self.spanish_other_kind_threshold if spanish else (floor or self.check_in_floor)
+        if other_kind and confidence >= needed:
+            self._force_intent(message, guess)
+        else:
             self._force_intent(message, CHECK_IN_INTENT)
 
     @staticmethod

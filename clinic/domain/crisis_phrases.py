@@ -130,7 +130,7 @@ _INTENT = (
 
 # Someone who may be hurting the person writing, and a child who may be at risk.
 _ABUSER = (
-    r"(?:my|the) (?:\w+ )?(?:partner|husband|wife|boyfriend|girlfriend|bf|gf|ex|ex-husband|ex-wife|spouse|"
+    r"(?:my|the) (?:[\w']+ )?(?:partner|husband|wife|boyfriend|girlfriend|bf|gf|ex|ex-husband|ex-wife|spouse|"
     r"dad|father|mom|mother|stepdad|stepfather|stepmom|stepmother|brother|sister|son|daughter|roommate|"
     r"fianc\w*|uncle|aunt|boss|neighbou?r|landlord|pimp|grandson|granddaughter|caregiver)"
 )
@@ -191,6 +191,9 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\bpoison(?:ed)? (?:myself|my self)\b|\bdrank (?:bleach|antifreeze)\b",
         # Signs that need 911 whatever caused them: bleeding in pregnancy, the worst headache of one's
         # life (a bleed in the brain), a heart beating 160 or more.
+        r"\b(?:took|taken|take) (?:my |the )?(?:\w+ )?(?:dose|meds|pills|medications?|medicines?)s? (?:twice|two times|"
+        r"double)\b"
+        r".{0,60}\b(?:heart|pass out|passing out|faint|can't breathe|chest)\b|"
         r"\bpregnant\b.{0,60}\bbleeding\b|\bbleeding\b.{0,60}\bpregnant\b|\bworst headache of my life\b|"
         r"\bheart\b.{0,30}\b(?:1[6-9]\d|2\d\d)\b(?! (?:days|steps|calories|lbs|pounds))|"
         r"\b(?:pulse|heart rate) (?:is |of |at )?(?:1[6-9]\d|2\d\d)\b|"
@@ -240,7 +243,43 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"(?:shoved|pushed|hit|hits|takes my (?:money|check|social security)|steals? my|locks? me)\b"
         r"(?=.{0,80}\b(?:i'm \d{2}|i am \d{2}|elderly|my (?:dad|mom|father|mother|grandma|grandpa)|\d{2} years old)\b)",
         r"\b(?:domestic violence|being abused|abusive (?:relationship|partner|husband|wife|boyfriend|girlfriend))\b"
-        r"(?=.{0,60}\b(?:right now|tonight|still|help me|scared|afraid|what do i do)\b)",
+        r"(?=.{0,60}\b(?:right now|tonight|still (?:with|living|there|in it|together|hits|hurts|hurting|"
+        r"threaten\w*|scared|afraid)|help me|scared|afraid|what do i do)\b)",
+        # A threat that punishes leaving or telling ("if I talk to the police he'll kill me and my kids").
+        r"\b(?:he'll|she'll|they'll|he will|she will|they will|he'd|she'd|they'd) (?:\w+ ){0,2}?(?:kill|hurt|shoot|"
+        r"stab) "
+        r"(?:me|us|my (?:\w+ )?(?:kids|family|children|son|daughter|mom|dad|parents))\b"
+        r"(?=.{0,60}\bif i (?:leave|tell|talk|go to|call|report|don't)\b)|"
+        r"\bif i (?:leave|tell anyone|tell someone|talk to (?:the police|anyone|someone)|go to (?:the police|therapy)|"
+        r"call (?:the police|the cops|911)|report (?:him|her|them|it))\b.{0,40}\b(?:he'll|she'll|they'll|he will|"
+        r"she will|"
+        r"they will|he'd|she'd|they'd) (?:\w+ ){0,2}?(?:kill|hurt|shoot|stab)\b|"
+        r"\bthreaten(?:s|ed|ing)? (?:me|us) with (?:a|his|her|their|the) (?:\w+ )?(?:knife|gun|bat|rifle|pistol|"
+        r"weapon)\b|"
+        r"\bforce[ds]? (?:himself|herself|themselves) on me\b|\btried to (?:rape|force himself on|"
+        r"force herself on) me\b|"
+        r"\b(?:being kept|being held|held captive|kept prisoner|keeping me) (?:at|in|prisoner|locked)\b|"
+        r"\btook my (?:phone|passport|keys|car keys|id)\b.{0,40}\b(?:keys|phone|won't let|can't leave|locked|kept)\b|"
+        r"\b(?:coach|teacher|tutor|babysitter|priest|pastor|uncle|stepdad|stepfather|boyfriend|neighbou?r)(?:'s)? "
+        r"(?:is |has been |keeps |was )?(?:abusing|molesting|touching|grooming) (?:her|him|them)\b|"
+        r"\b(?:ex|ex-\w+|stalker)\b.{0,40}\b(?:parked outside|waiting outside|outside my (?:house|apartment|place|work|"
+        r"door))"
+        r"\b.{0,20}\b(?:all night|again|right now|now|tonight|every night)\b|"
+        # Someone getting in now, and a drink or food drugged by someone else.
+        r"\b(?:trying to|tries to|tried to|about to|is|are|'s|'re) (?:break|breaking|force|forcing|kick|kicking)"
+        r" (?:in(?:to)?|(?:the|my|our) (?:\w+ )?(?:door|window) (?:in|open)|(?:their|his|her) way in(?:to)?)"
+        r"(?: (?:my|our|the) (?:apartment|house|home|place|room|door|window|building))?\b"
+        r"(?=.{0,40}\b(?:right now|now|tonight|scared|afraid|terrified|hiding|help|what do i do)\b|"
+        r" (?:my|our|the) (?:apartment|house|home|place|room|door|window))|"
+        r"\b(?:trying to|tries to|is|are|'s|'re) (?:get|getting) (?:in|into) (?:my|our|the) (?:apartment|house|home|"
+        r"place|room)\b(?=.{0,40}\b(?:right now|now|tonight|scared|afraid|terrified|hiding|help|what do i do)\b)|"
+        r"\b(?:someone|somebody|a (?:man|guy|stranger|person)|there's someone|there is someone) "
+        r"(?:is )?(?:in|inside) (?:my|our|the) (?:house|apartment|home|room)\b(?=.{0,30}\b(?:right now|now|hiding)\b)|"
+        r"\b(?:drugged|spiked|roofied) (?:my|her|his|our) (?:drink|glass|coffee|soda|beer|wine|food|cup)\b|"
+        r"\b(?:put|slipped|dropped) (?:something|a drug|drugs|pills?|a pill) in(?:to)? (?:my|her|his) "
+        r"(?:drink|glass|coffee|soda|beer|wine|food|cup)\b|"
+        r"\b(?:i was|i got|i've been|got|been|think i was|he|she|they|someone|somebody) (?:\w+ )?(?:drugged|roofied)"
+        r"(?: me)?\b(?! (?:up|for|before|during|by (?:the|my) (?:dentist|doctor|surgeon|vet|anesthesi\w*)))|"
         r"\bcomes? into my (?:room|bed)\b.{0,20}\bat night\b|\bknows? where i live\b|\bbeing followed\b|"
         r"\bfollow(?:s|ed|ing) me home\b|"
         r"\b(?:raped|sexually assaulted) me\b|\b(?:i was|i've been|i got) (?:just )?(?:raped|sexually assaulted)\b",
@@ -252,8 +291,23 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf"(?:killing|hurting|harming|stabbing|shooting|drowning|smothering) {_PERSON}\b",
         rf"\bi'?(?:m| am) (?:going to|gonna|about to) (?:snap|lose it) (?:and|&) {_HARM_VERB}\b",
         rf"\b(?:snap|lose it) (?:and|&) {_HARM_VERB} {_PERSON}\b",
-        r"\bshoot up (?:the|my|a|our|that) (?:\w+ )?(?:school|office|work|workplace|job|company|class|place|"
-        r"church|mall|store|party|building)\b",
+        r"\b(?:shoot|shoots|shooting|shot) up (?:the|my|a|our|that|his|her|their) (?:\w+ )?(?:school|office|work|"
+        r"workplace|job|company|class|classroom|place|church|mosque|synagogue|temple|mall|store|party|building|campus|"
+        r"concert|gym|restaurant|bar|club)\b"
+        r"(?!.{0,30}\b(?:fortnite|minecraft|roblox|game|gta|call of duty|cod|video)\b)",
+        # Picturing or wanting an attack on a place full of people.
+        rf"\b(?:{_INTENT}|picturing|imagining|imagine|picture|dreaming about|daydreaming about|fantasi[sz]ing about)"
+        r" (?:\w+ ){0,2}?(?:bombing|bomb|blowing up|blow up|burning down|burn down|setting fire to|set fire to|"
+        r"torching|torch|attacking|attack|gunning down|(?:attacking|shooting|stabbing|killing|hurting) "
+        r"(?:people|everyone|kids|students|coworkers|classmates) (?:at|in)) (?:the|my|our|that|a|his|her|their) "
+        r"(?:[\w']+ )?(?:school|office|workplace|church|mosque|synagogue|mall|store|building|campus|class|classroom|"
+        r"house|home|apartment)\b",
+        # An act already begun on someone: smothering, a hand on a throat.
+        r"\b(?:held|hold|holding|put|putting|pressed|pressing|pushed|pushing) (?:a |the |my |his |her )?"
+        r"(?:pillow|cushion|blanket|towel|plastic bag|bag|hand|hands) (?:over|on|against|onto) "
+        r"(?:his|her|their|the baby's|my (?:\w+ )?(?:dad|father|mom|mother|baby|son|daughter|wife|husband|partner|"
+        r"grand\w+|kid|child)'s) (?:face|mouth|nose|mouth and nose)\b|"
+        r"\b(?:put|had|got|wrapped|kept) my hands? (?:on|around|round) (?:his|her|their|my \w+'s) (?:throat|neck)\b",
         r"\b(?:bring|bringing|take|taking|brought|took) (?:a|my|the|his|her|my \w+'s) (?:gun|knife|rifle|pistol) "
         r"to (?:school|work|the office|class|church)\b",
         r"\b(?:choked|strangled|hit|beat|punched|slapped) my (?:\w+ )?(?:girlfriend|boyfriend|wife|husband|partner|"
@@ -265,6 +319,15 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf"\b(?:he|she|they|my \w+)(?:'s| is| are)? (?:says?|said|told me|wants?|going|plans?|threatened|"
         rf"threatening) (?:\w+ ){{0,3}}?(?:to )?{_HARM_VERB} (?:his|her|their|him|them|someone|somebody|my)\b",
         r"\bmake (?:them|him|her|everyone|you) (?:all )?pay\b",
+        r"\bwant (?:him|her|them|my (?:\w+ )?(?:ex|boss|stepdad|stepfather|husband|wife|neighbou?r|coworker)) dead\b",
+        # A grudge beside a weapon ("going to regret it ... going over there tonight with my dad's pistol").
+        r"\b(?:regret it|make (?:\w+ )?\w+ pay|teach (?:him|her|them) a lesson|going over there|his address|"
+        r"her address|"
+        r"where (?:he|she|they) lives?)\b.{0,80}\b(?:gun|pistol|rifle|shotgun|knife|bat|gasoline|lighter fluid)\b|"
+        r"\b(?:gun|pistol|rifle|shotgun|knife|bat|gasoline|lighter fluid)\b.{0,60}\b(?:make (?:him|her|them) pay|"
+        r"regret it|teach (?:him|her|them) a lesson)\b",
+        r"\b(?:i'm|i am|i'll|i will|going to|gonna) (?:\w+ )?(?:run|running) (?:him|her|them|that \w+) over\b"
+        r"(?! (?:to|there|for|the|at))",
         r"\b(?:taking|take) (?:the kids|my kids|them all|everyone) with me,? (?:all of us|to the grave|when i go)\b",
         r"\bdeserves? to die\b|\bdeserve what'?s coming\b|\b(?:i have|i've got|got) the (?:means|weapons)\b",
         r"\btaking out\b.{0,40}\b(?:the guys|people|them all|everyone|the office)\b",
@@ -383,7 +446,9 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\btonight's the night\b.{0,40}\b(?:ready|everything|goodbye)\b|\bhave everything ready\b.{0,20}$",
         r"\b(?:do|doing) something (?:\w+ )?to myself\b",
         r"\bnever been suicidal before\b",
-        r"\bplanning my (?:own )?funeral\b",
+        # "planning my funeral playlist 😂" is dark humour, unless it says it is meant ("for real this time")
+    r"\bplanning my (?:own )?funeral\b(?! (?:playlist|songs|music|outfit|menu|theme)\b"
+    r"(?!.*\b(?:for real|this time|not (?:joking|kidding)|serious|seriously)\b))",
         r"\b(?:wrote|written|writing) (?:goodbye |final |last )?(?:letters|notes) (?:to|for) "
         r"(?:my \w+|everyone|everybody|my family)\b",
         r"\bthis is (?:my )?goodbye\b",
@@ -396,6 +461,8 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:can't|cannot|can not|don't think i can|not sure i can|unable to) (?:keep|stay) (?:myself )?safe\b",
         r"\b(?:been|started|am|i'm|began|keep) cutting again\b",
         r"\bonly way out\b|\bno way out\b",
+        r"\b(?:end|ending|take|taking) (?:my|my own) (?:lfie|lief|liffe|lif|lifr)\b",
+        r"\bcut (?:myself )?(?:too|so|really) deep\b",
     ]
 ]
 
@@ -412,6 +479,9 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\brespirando (?:muy )?(?:raro|mal|lento)\b",
         r"\bdolor (?:muy )?(?:fuerte )?(?:en el|de|del) pecho\b|\bme duele (?:mucho )?el pecho\b",
         r"\benvenen\w+\b|\b(?:tomo|tome|bebio|bebi) (?:cloro|veneno)\b",
+        rf"\b(?:acabo de|ya me|me acabo de) (?:tomar|tome|trague)(?:me)? (?:todas|todo|un frasco|el frasco|"
+        rf"muchas)\b.{{0,20}}"
+        rf"\b(?:{_ES_MED}|frasco)\b",
         rf"\b{_ES_MED}\b.{{0,20}}\b(?:dos veces|doble)\b.{{0,60}}\b(?:muy mal|corazon|mareado|mareada)\b|"
         rf"\b(?:el doble|demasiad[oa]s?|de mas)\b.{{0,30}}\b{_ES_MED}\b.{{0,60}}"
         r"\b(?:muy mal|corazon|mareado|mareada)\b|"
@@ -428,17 +498,22 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\babus(?:a|an|aba|o|aron|ando) de (?:mi|mis|la|el) \w+|\b(?:nin[oa]|hij[oa]|sobrin\w*|niet[oa])\b.{0,60}"
         r"\b(?:abus\w*|le pega|la golpea|lo golpea|moretones|miedo)\b",
         r"\bme quito (?:el|mi) pasaporte\b|\bno me deja salir\b|\bno me paga y me amenaza\b",
+        r"\b(?:intenta|intentan|quiere|quieren|esta tratando de|estan tratando de) (?:entrar|meterse)\b.{0,40}"
+        r"\b(?:miedo|casa|ahora|ayuda)\b|\b(?:afuera|fuera) de mi casa\b.{0,40}\b(?:entrar|miedo)\b",
         r"\b(?:le quita|se queda con) (?:el|mi|su) (?:dinero|cheque)\b.{0,60}\b(?:empuja|pega|golpea|moretones)\b",
     ]
 ] + [
     (HARM_OTHERS, re.compile(p)) for p in [
-        r"\b(?:quiero|voy a|ganas de|pienso|podria|quisiera) (?:\w+ )?(?:matar|lastimar|golpear|pegarle|apunalar|"
+        # "me voy a matar" is about oneself (the self-harm patterns below)
+        r"(?<!\bme )\b(?:quiero|voy a|ganas de|pienso|podria|quisiera) (?:\w+ )?(?:matar|lastimar|golpear|pegarle|"
+        r"apunalar|"
         r"hacerle dano)(?:lo|la|los|las|le)?\b(?! (?:el tiempo|la sed|el hambre))",
         r"\b(?:matarlo|matarla|matarlos|matarlas)\b",
     ]
 ] + [
     (SELF_HARM, re.compile(p)) for p in [
-        r"\b(?:matarme|suicid(?:arme|arse|io|a)|quitarme la vida|me quiero morir|quiero morir\w*|morirme|"
+        r"\b(?:matarme|suicid(?:arme|arse|ar|io|a)|quitarme la vida|me quiero morir|quiero morir\w*|morirme|"
+        r"me (?:quito|quitare|voy a quitar) la vida|me (?:voy a|quiero|dan ganas de) matar|(?:voy|vamos) a saltar|"
         r"desaparecer para siempre)\b",
         r"\b(?:acabar|terminar) con (?:mi vida|todo|esto)\b|\bse acabe todo\b",
         r"\bno quiero (?:seguir )?(?:vivir|viviendo|estar aqui|despertar|existir)\b|\bno despertar\b",
@@ -484,6 +559,12 @@ _SELF_HARM_MORE = [
     r"on the bed next|in front of me|right here)\b|\bcan't stop looking at (?:it|the (?:knife|blade|gun|pills|rope))\b",
     r"\b(?:standing|sitting|i'm|i am|right now)\b.{0,25}\b(?:on the (?:roof|ledge|edge)|on (?:the|a) bridge|"
     r"edge of (?:the|a) (?:bridge|roof|cliff|building))\b",
+    r"\b(?:stood|stand|standing|sat|sit|sitting|was|went|climbed|walked|been)(?: up| out)? (?:on|at|to|onto|along) "
+    r"(?:the )?(?:edge|ledge|railing|rail) of (?:the|a|my|our|that) (?:\w+ )?(?:roof|rooftop|bridge|building|balcony|"
+    r"overpass|parking garage|parking deck|tower)\b|"
+    r"\b(?:stood|sat|was standing|was sitting|been standing|been sitting|climbed) (?:on|onto|over) (?:the|a) "
+    r"(?:ledge|railing)\b(?! of)|\bon the (?:edge|ledge|railing|rail) of (?:the|a|my|our|that) (?:\w+ )?"
+    r"(?:roof|rooftop|bridge|building|balcony|overpass|parking garage|parking deck|tower)\b|"
     r"\b(?:in (?:my|the) car in the garage|engine running)\b.{0,40}\b(?:garage|engine running|closed)\b|"
     r"\bclosed garage\b",
     r"\b(?:took|take|taking|got) (?:the|my) gun out\b|\bloaded (?:the|my) gun\b",
@@ -556,11 +637,47 @@ _SELF_HARM_MORE = [
     r"\bknow how this ends for me\b|\bdisappear\.? permanently\b",
     r"\bi (?:wanna|want to) dye\b|\bending my (?:life|lyfe)\b|\b(?:end|ending) my lyfe\b",
     r"\bnot sure (?:if )?(?:i'll|i will|ill|that i'll) (?:still )?be (?:alive|around|here)\b",
+    # Doubts about lasting until help comes ("not sure I'll make it that long", "I don't think I'll survive
+    # until she's back"); "make it to the appointment" and "make it in time" stay ordinary.
+    r"\b(?:don't think|do not think|not sure|unsure|doubt|don't know (?:if|whether)|no idea (?:if|whether)|"
+    r"can't promise)"
+    r" (?:that |if |whether )?i(?:'ll| will| can| could|'m going to| am going to| would)? (?:even )?"
+    r"(?:(?:survive|last|hold on|hang on|make it|stay alive|hold out|keep myself alive)"
+    r" (?:that long|so long|till then|until then|that far|much longer|"
+    r"another (?:\w+ )?(?:day|days|week|weeks|month|months)|"
+    r"(?:until|till|til) (?:she|he|they|you|my \w+)(?:'s|'re| is| are| gets?| comes?) (?:back|returns?)|"
+    r"(?:\d+|two|three|four|five|six) (?:more )?(?:days|weeks|months))\b|"
+    # "make it until my appointment at 3" is a time; lasting or surviving until it is not
+    r"(?:survive|last|hold on|hang on|stay alive|hold out|keep myself alive) (?:until|till|til) (?:the|my) "
+    r"(?:first |next |next available )?(?:appointment|session|consult\w*|intake|visit)\b)|"
+    # Warning someone not to be surprised by one's absence.
+    r"\b(?:not to be|don't be|do not be|won't be|wouldn't be|shouldn't be) surprised if i(?:'m| am)? "
+    r"(?:not|no longer|gone|dead)(?: (?:around|here|alive|there))?\b(?! (?:on time|in time|because|since|due|at work))",
     r"\b(?:gets? rehomed|rehome (?:her|him|them|my))\b",
     r"\bhow i'?d end things\b|\bplanning how\b.{0,20}\b(?:end|die)\b",
     r"\bstop being (?:a |their |everyone's |my family's )?(?:problem|burden)\b",
     r"\b(?:rope|pills|gun|blade|razor|hose|insulin|noose)\b.{0,40}\b(?:tonight|tomorrow|this weekend|after my shift|"
     r"once the house|when everyone|when the kids|before anyone)\b",
+    # Means at hand and a day chosen ("got enough insulin. Thursday is the day").
+    rf"\b(?:enough|all (?:my|the)|stash of|saved up|stockpiled|my hands on|bought|got)\b.{{0,15}}"
+    rf"\b(?:{_MED}|pill|rope|gun|"
+    r"rifle|pistol|blades?|razors?|noose|hose|charcoal|helium)\b.{0,80}\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+    r"(?: night| morning)?|tonight|tomorrow|the weekend|this weekend|the \d+(?:st|nd|rd|th))"
+    r" is the (?:day|night|date)\b"
+    r"(?! (?:i|we|my|that|of|for|when|after|before|to|the))|"
+    rf"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day(?: night| morning)?|tonight|tomorrow) is the (?:day|night)\b"
+    rf"(?! (?:i|we|my|that|of|for|when|after|before|to|the))\b.{{0,80}}\b(?:{_MED}|"
+    r"pills?|rope|gun|rifle|pistol|blades?|noose)\b|"
+    r"\b(?:the|a) (?:day|date) (?:is )?(?:circled|marked|set|picked|chosen)\b.{0,60}\b(?:enough|pills|insulin|rope|gun|"
+    r"it's decided|goodbye)\b|"
+    r"\b(?:car|engine) (?:is )?running\b.{0,30}\bgarage\b|\bgarage\b.{0,30}\b(?:car|engine) (?:is )?running\b|"
+    r"\b(?:car|engine)\b.{0,40}\bgarage door (?:shut|closed|down)\b|\bgarage door (?:shut|closed|down)\b.{0,40}"
+    r"\b(?:car|engine)\b|"
+    r"\beverything i need (?:laid out|ready|lined up|set out|in front of me)\b|"
+    rf"\b(?:{_MED}|pills|gun|rope|blade)\b.{{0,60}}\b(?:gonna|going to|i'll|will) do it\b|"
+    r"\b(?:gun|pistol|rifle|pills|rope)\b(?:(?!locked|safe).){0,60}\b(?:after|once|when) everyone(?:'s| is)? "
+    r"(?:asleep|gone|in bed)\b|"
+    r"\b(?:doubt|don't know if|do not know if|don't think|not sure if) i'?(?:ll| will) (?:still )?be alive\b|"
     r"\bknow how much it takes\b|\b(?:pills|pens|insulin|meds)\b.{0,20}\blined up\b|"
     r"\blined up\b.{0,30}\b(?:pills|pens|insulin)\b",
     r"\b(?:planning|plan|going|want|ready) to jump (?:from|off)\b",
@@ -609,7 +726,8 @@ _TOPIC_CONTEXT = re.compile(
     r"(?:\w+ ){0,3}(?:treat|help|work with|specialize|experienced|available|handle)\b|"
     r"\b(?:psych class|project|novel|paper|homework|research|school counselor|asking for|percentage|how common|"
     r"statistics|more likely|presentation|teacher|pastor|curious|for my class|nursing class|research\w*|"
-    r"professor|actor|youth group|awareness|protocol|grad student|students?)\b"
+    r"professor|actor|youth group|awareness|protocol|grad student|students?|dissertation|thesis|journalist|"
+    r"article|interview|workshop|training|handout|practicum|literature)\b"
 )
 # Words that may carry risk without saying it: never a crisis on their own, always worth asking.
 _SOFT_CUES = re.compile(
@@ -632,10 +750,10 @@ _RESOLVED = re.compile(
     r"in a good place|processed a lot|over the years)\b"
 )
 _PRESENT = re.compile(
-    r"\b(?:again|still|lately|recently|these days|tonight|today|right now|this week|currently|started|"
-    r"back|worse|anymore)\b"
+    r"\b(?:again|still(?! (?:there|visible|show))|lately|recently|these days|tonight|today|right now|this week|"
+    r"currently|started|back(?! (?:in|when|then))|worse|anymore)\b"
 )
-_RISK_WORDS = re.compile(r"\b(?:suicid\w*|self[- ]?harm\w*|cut myself|kill|die|dying|alive|overdose|jump|"
+_RISK_WORDS = re.compile(r"\b(?:suicid\w*|self[- ]?harm\w*|cut myself|cutting|kill|die|dying|alive|overdose|jump|"
                          r"abus\w*|violen\w*)\b")
 
 # Figures of speech and ordinary uses of risk words. They only ever lower a *model's*
@@ -650,7 +768,10 @@ _FIGURES_OF_SPEECH = re.compile(
     r"\bwill kill me if\b|\bgoing to kill me if\b|"
     r"\bkiller\b|\bover my dead body\b|\bdrop dead\b|\bcould die (?:of|from) (?:embarrassment|shame|happiness)\b|"
     r"\bdying (?:here|over here)\b|\bpainkillers?\b|\b(?:be|die|died|dead) of old age\b|"
-    r"\b(?:near|near-)death experience\b|\b(?:to|into) an early grave\b"
+    r"\b(?:near|near-)death experience\b|\b(?:to|into) an early grave\b|"
+    # "this heat wave is going to be the end of me": a thing, not the writer, is the subject
+    r"\b(?:this|that|these|those|the|my|your|our) (?:\w+ ){0,3}(?:is|are|was|will be|'ll be|'s going to be|"
+    r"is going to be|are going to be|is gonna be|gonna be) (?:the )?(?:end|death) of me\b"
 )
 
 # Mentions of the topic that are not a personal risk statement: blanked before matching,
@@ -723,12 +844,16 @@ _PLAIN_ANSWER_WORDS = re.compile(
     r"\d{1,2}(?::\d{2})?(?:am|pm)?|o'clock|ish|next|this|please|thanks|maybe|probably|either|"
     r"except|but|not|no|yes|ok|okay|i'm|im|i|can|do|generally|tomorrow|today|tonight|"
     r"several|more|than|half|nearly|almost|every|all|of|never|sometimes|often|rarely|always|lot|"
-    r"little|bit|somewhat|quite|very|really|hardly|ever|once|twice|couple"
+    r"little|bit|somewhat|quite|very|really|hardly|ever|once|twice|couple|"
+    # the same in Spanish (accents removed): "cualquier dia por la tarde", "los lunes en la manana"
+    r"(?:lunes|martes|miercoles|jueves|viernes|sabados?|domingos?|dias?|semanas?|fines?|mananas?|tardes?|noches?|"
+    r"mediodia|cualquier|cualquiera|por|la|las|el|los|en|de|y|o|entre|despues|antes|solo|mejor|todos?|todas?|horas?)"
 )
 _PLAIN_ANSWER_ANCHORS = re.compile(
     r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?s?|weekdays?|weekends?|mornings?|"
     r"afternoons?|evenings?|nights?|noon|\d{1,2}(?::\d{2})?(?:am|pm)?|days|several|half|nearly|never|"
-    r"sometimes|often|rarely|always|all"
+    r"sometimes|often|rarely|always|all|lunes|martes|miercoles|jueves|viernes|sabados?|domingos?|mananas?|tardes?|"
+    r"noches?|mediodia"
 )
 
 
@@ -736,7 +861,8 @@ def looks_like_plain_answer(text: str) -> bool:
     """Only days, times, frequencies and joining words ("Tuesday and Thursday afternoons", "more than
     half the days"): an availability or questionnaire answer, which carries no risk whatever a
     model makes of it (the questionnaires ask about risk themselves)."""
-    words = [word.strip(".,!") for word in re.findall(r"[a-z0-9:.'&,!]+", (text or "").lower())]
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", (text or "").lower()) if not unicodedata.combining(ch))
+    words = [word.strip(".,!") for word in re.findall(r"[a-z0-9:.'&,!]+", text)]
     words = [word for word in words if word]
     return bool(words) and all(_PLAIN_ANSWER_WORDS.fullmatch(word) for word in words) and any(
         _PLAIN_ANSWER_ANCHORS.fullmatch(word) for word in words)
@@ -883,6 +1009,17 @@ def hyperbole(text: str) -> bool:
     return light_tone(text) and bool(_NUISANCE.search(normalise(text)))
 
 
+# The writer says outright there is no danger: a soft cue beside it ("hopeless about the job market,
+# but I'm not in danger") is not asked about. Risk phrases are judged before this and still win.
+_SAYS_SAFE = re.compile(
+    r"\b(?:i'm|i am|im) not in (?:any )?danger\b|"
+    r"\bnot (?:thinking|thinking about|thinking of) (?:hurting|harming|killing)"
+    r" (?:myself|my self)\b|\bno thoughts of (?:hurting|harming|killing|suicide|ending)\b|"
+    r"\bnot suicidal\b|"
+    r"\b(?:i'm|i am|im) (?:totally |completely |perfectly )?safe\b(?! for now| i think| i guess| enough)"
+)
+
+
 def check(text: str) -> GuardResult:
     """Judges one message. Crisis wins over everything (a message is a crisis if any part of it is);
     then negation; then figures of speech and mentions of the topic without present risk."""
@@ -926,6 +1063,7 @@ def check(text: str) -> GuardResult:
     for category, pattern in (_SPANISH_PATTERNS if looks_spanish(spanish) else []):
         for match in pattern.finditer(spanish):
             clause = re.split(r"[.,;!?]|\bpero\b", spanish[: match.start()])[-1]
+            clause = re.sub(r"\bsi no \w+", " ", clause)  # "si no funciona, me quito la vida" is a condition
             if _ES_NEGATORS.search(" ".join(clause.split()[-4:])) and not match.group(0).startswith("no "):
                 negated_match = negated_match or match.group(0)
                 continue
@@ -948,6 +1086,6 @@ def check(text: str) -> GuardResult:
     if mention:
         return GuardResult(TOPIC_MENTION, matched=mention.group(0))
     cue = _SOFT_CUES.search(normalised)
-    if cue and not _negated(normalised, cue):
+    if cue and not _negated(normalised, cue) and not _SAYS_SAFE.search(normalised):
         return GuardResult(UNCERTAIN, SELF_HARM, cue.group(0))
     return GuardResult(NONE)

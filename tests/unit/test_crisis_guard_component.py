@@ -50,7 +50,7 @@ def test_a_sure_model_crisis_guess_stands():
 
 
 @pytest.mark.parametrize("ranking", [
-    [{"name": "crisis_medical_emergency", "confidence": 0.42}, {"name": "ask_hours", "confidence": 0.2}],
+    [{"name": "crisis", "confidence": 0.42}, {"name": "ask_hours", "confidence": 0.2}],
     [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "crisis", "confidence": 0.32}],
 ], ids=["moderate-model-guess", "crisis-behind-a-fallback"])
 def test_an_unsure_model_crisis_guess_becomes_a_direct_question(ranking):
@@ -132,3 +132,39 @@ def test_softening_never_turns_other_kinds_of_crisis_into_the_self_harm_question
 def test_a_risk_phrase_wins_over_any_softening(text, forced):
     ranking = [{"name": "everyday_remark", "confidence": 0.9}, {"name": "crisis", "confidence": 0.05}]
     assert process(text, ranking).get("intent") == {"name": forced, "confidence": 1.0}
+
+
+# The check-in asks about ending one's life or self-harm: the wrong question for someone in danger
+# from another person, afraid of hurting someone or in a medical emergency.
+@pytest.mark.parametrize("guess", ["crisis_danger_from_others", "crisis_harm_others", "crisis_medical_emergency"])
+def test_an_unsure_guess_of_another_kind_runs_its_own_protocol_not_the_self_harm_question(guess):
+    ranking = [{"name": guess, "confidence": 0.42}, {"name": "ask_hours", "confidence": 0.2}]
+    assert process("everything is grey and heavy lately", ranking).get("intent") == {"name": guess, "confidence": 1.0}
+    behind = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": guess, "confidence": 0.36}]
+    assert process("everything is grey and heavy lately", behind).get("intent")["name"] == guess
+
+
+def test_a_faint_guess_of_another_kind_behind_a_fallback_is_still_asked_about():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": "crisis_danger_from_others", "confidence": 0.31}]
+    assert process("everything is grey and heavy lately", ranking).get("intent")["name"] == "risk_check_in"
+
+
+def test_one_sentence_of_another_kind_needs_the_protocol_threshold_to_run_its_protocol():
+    def judged(confidence):
+        msg = message("Rough week. Whatever. How much is a session?", [{"name": "ask_fees", "confidence": 0.8}])
+        msg.set("sentence_crisis_risk", {"name": "crisis_danger_from_others", "confidence": confidence})
+        return CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"]
+    assert judged(0.6) == "crisis_danger_from_others"
+    assert judged(0.47) == "risk_check_in"
+
+
+@pytest.mark.parametrize("confidence, expected", [(0.9, "crisis_danger_from_others"), (0.6, "risk_check_in")])
+def test_on_spanish_text_only_a_sure_guess_of_another_kind_runs_its_protocol(confidence, expected):
+    ranking = [{"name": "crisis_danger_from_others", "confidence": confidence}, {"name": "greet", "confidence": 0.05}]
+    assert process("mi ex me sigue a todos lados y hoy estaba afuera de mi trabajo", ranking).get(
+        "intent")["name"] == expected
+
+
+def test_on_spanish_text_a_sure_self_harm_guess_is_still_only_asked_about():
+    ranking = [{"name": "crisis", "confidence": 0.9}, {"name": "greet", "confidence": 0.05}]
+    assert process("ya no puedo con todo esto, estoy muy cansada", ranking).get("intent")["name"] == "risk_check_in"

@@ -227,3 +227,136 @@ def test_softening_context_is_named(text, reason):
                                   "my husband hunts and keeps his rifles in a gun safe"])
 def test_no_softening_when_the_message_says_it_is_serious_or_names_means(text):
     assert crisis_phrases.softening_context(text) is None
+
+
+# The kinds set E's first run missed, in new words: means with a day chosen, an edge already stood
+# on, doubts about lasting until help comes, an attack on a place pictured, an act begun on someone,
+# someone getting in now, a drugged drink.
+@pytest.mark.parametrize("text, category", [
+    ("I finally have enough of my sleeping pills saved. Saturday is the day.", crisis_phrases.SELF_HARM),
+    ("bought the rope last week, friday night is the night", crisis_phrases.SELF_HARM),
+    ("Tomorrow is the day. I have the pills counted out on the dresser", crisis_phrases.SELF_HARM),
+    ("what time do you open? I sat on the ledge of the parking garage for a while last night",
+     crisis_phrases.SELF_HARM),
+    ("spent an hour on the railing of my balcony last night, anyway do you take BCBS", crisis_phrases.SELF_HARM),
+    ("three weeks is too long, I don't think I'll last that long", crisis_phrases.SELF_HARM),
+    ("honestly not sure I can hold on until the first session", crisis_phrases.SELF_HARM),
+    ("I doubt I'll make it another week like this", crisis_phrases.SELF_HARM),
+    ("I don't know if I'll survive until my psychiatrist is back", crisis_phrases.SELF_HARM),
+    ("don't be surprised if I'm gone before the intake", crisis_phrases.SELF_HARM),
+    ("I can't stop imagining shooting up the office where I got fired", crisis_phrases.HARM_OTHERS),
+    ("sometimes I picture blowing up my old school and it feels good", crisis_phrases.HARM_OTHERS),
+    ("I've been thinking about setting fire to my ex's house", crisis_phrases.HARM_OTHERS),
+    ("I put a pillow over my baby's face when she wouldn't stop crying, only for a moment",
+     crisis_phrases.HARM_OTHERS),
+    ("during the fight I had my hands around his throat", crisis_phrases.HARM_OTHERS),
+    ("someone is kicking my door in right now", crisis_phrases.DANGER_FROM_OTHERS),
+    ("a man is trying to get into my house, I'm hiding in the closet", crisis_phrases.DANGER_FROM_OTHERS),
+    ("there's somebody inside my house right now and I'm locked in the bathroom", crisis_phrases.DANGER_FROM_OTHERS),
+    ("I think someone put something in my drink at the bar, I can't stand up", crisis_phrases.DANGER_FROM_OTHERS),
+    ("i was roofied last weekend and I don't remember anything", crisis_phrases.DANGER_FROM_OTHERS),
+])
+def test_kinds_set_e_missed_are_caught_in_new_words(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category, result
+
+
+@pytest.mark.parametrize("text", [
+    "Thursday is the day I'm free, does 3pm work?",
+    "Friday is the day my refill comes in, I have enough pills until then",
+    "we stood on the edge of the cliff on our hike, gorgeous view",
+    "I sat on the edge of the bed and cried",
+    "I'm not sure I'll make it to the appointment on time, traffic",
+    "I doubt I can make it until my appointment at 3, can we move it?",
+    "not sure I'll last until 5 without coffee lol",
+    "don't be surprised if I'm not on time, the bus is slow",
+    "my son kept shooting up the school in Fortnite, is that a concern?",
+    "I put my hand on her forehead, she had a fever",
+    "the dentist drugged me up pretty good for the extraction",
+    "someone broke into my car last year and I still get anxious",
+    "the plumber is in my house right now fixing the sink",
+    "we're trying to get into the apartment we applied for",
+])
+def test_look_alikes_of_the_kinds_set_e_missed_are_not_a_crisis(text):
+    assert crisis_phrases.check(text).verdict not in (crisis_phrases.CRISIS, crisis_phrases.UNCERTAIN)
+
+
+@pytest.mark.parametrize("text", [
+    "This heat wave is going to be the end of me. Is your waiting room air conditioned?",
+    "my teenager is going to be the death of me",
+    "I'm writing my dissertation on self-harm in adolescents, could I interview a clinician?",
+    "I'm a youth pastor and want training on what to do if a teen tells me they've been cutting",
+    "Do you treat domestic violence survivors? I'm out and safe but still struggling.",
+    "I'm feeling hopeless about the job market but I'm not in danger, just discouraged.",
+    "Planning my funeral playlist is my favourite hobby 😂",
+])
+def test_ordinary_messages_set_e_flagged_are_neither_crisis_nor_asked_about(text):
+    assert crisis_phrases.check(text).verdict not in (crisis_phrases.CRISIS, crisis_phrases.UNCERTAIN)
+
+
+@pytest.mark.parametrize("text", [
+    "Back in 2015 I overdosed and was hospitalized. I've been in recovery since and I'm very stable.",
+    "I used to burn myself as a teenager, the scars are still there but I haven't done it in a decade.",
+])
+def test_a_resolved_past_told_with_back_in_or_old_scars_is_asked_about_not_a_protocol(text):
+    assert crisis_phrases.check(text).verdict == crisis_phrases.UNCERTAIN
+
+
+@pytest.mark.parametrize("text", [
+    "I feel hopeless, I'm safe for now",  # "safe for now" is not a plain statement of safety
+    "I'm such a burden, honestly",
+])
+def test_a_soft_cue_without_a_plain_statement_of_safety_is_still_asked_about(text):
+    assert crisis_phrases.check(text).verdict == crisis_phrases.UNCERTAIN
+
+
+@pytest.mark.parametrize("text", ["Cualquier día por la tarde", "los martes por la mañana", "sábados"])
+def test_spanish_availability_answers_are_recognised(text):
+    assert crisis_phrases.looks_like_plain_answer(text)
+
+
+# Kinds of E's and F's crisis rows that only the model (trained on them) caught, in new words.
+@pytest.mark.parametrize("text, category", [
+    ("Me quiero suicidar", crisis_phrases.SELF_HARM),
+    ("esta noche me voy a matar", crisis_phrases.SELF_HARM),  # about oneself, not harm to others
+    ("la terapia es lo último, si no sirve me quito la vida", crisis_phrases.SELF_HARM),  # a condition
+    ("I'm going to end my lfie", crisis_phrases.SELF_HARM),
+    ("i cut too deep this time", crisis_phrases.SELF_HARM),
+    ("the car is running and the garage door is shut", crisis_phrases.SELF_HARM),
+    ("I have everything I need laid out on the bed", crisis_phrases.SELF_HARM),
+    ("got a bottle of oxy, gonna do it tonight", crisis_phrases.SELF_HARM),
+    ("I doubt I'll be alive by christmas", crisis_phrases.SELF_HARM),
+    ("my partner said if I leave he will kill me", crisis_phrases.DANGER_FROM_OTHERS),
+    ("they said they'll hurt my mom if I tell anyone", crisis_phrases.DANGER_FROM_OTHERS),
+    ("my roommate is threatening me with a bat", crisis_phrases.DANGER_FROM_OTHERS),
+    ("he tried to force himself on me at the party", crisis_phrases.DANGER_FROM_OTHERS),
+    ("my boyfriend took my phone and my keys and won't let me leave", crisis_phrases.DANGER_FROM_OTHERS),
+    ("my son's tutor has been touching him", crisis_phrases.DANGER_FROM_OTHERS),
+    ("my ex has been parked outside my house again tonight", crisis_phrases.DANGER_FROM_OTHERS),
+    ("hay alguien que intenta entrar a mi casa, tengo miedo", crisis_phrases.DANGER_FROM_OTHERS),
+    ("I want my stepdad dead", crisis_phrases.HARM_OTHERS),
+    ("he's going to regret it, I know where he lives and I have my brother's rifle", crisis_phrases.HARM_OTHERS),
+    ("I'm going to run him over next time I see him", crisis_phrases.HARM_OTHERS),
+    ("took my meds twice by mistake and my heart is racing and I feel faint", crisis_phrases.MEDICAL_EMERGENCY),
+])
+def test_kinds_only_the_model_caught_are_guard_phrases(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category, result
+
+
+@pytest.mark.parametrize("text", [
+    "I have everything I need for the intake, thanks",
+    "I'm running him over to the vet after work",
+    "he took my keys by accident so I'm stuck at work",
+    "my tutor has been helping him with math",
+    "my ex keeps parking outside my work, it's annoying but harmless",
+    "I want that spider dead lol",
+    "I found his address on the intake form, should I mail it",
+    "I took my dose twice last week but I'm fine",
+    "my insurance should make my landlord pay for the repairs",
+    "the gun is locked in the safe after everyone's asleep",
+    "no me quiero matar, solo estoy triste",
+    "intenta entrar a la página y no puede",
+])
+def test_look_alikes_of_those_kinds_are_not_a_crisis(text):
+    assert crisis_phrases.check(text).verdict != crisis_phrases.CRISIS
