@@ -52,6 +52,8 @@ def check_password(password: str) -> str:
 
 
 def get_user(session: Session, name: str) -> Optional[StaffUser]:
+    if not STAFF_NAME.fullmatch(name or ""):
+        return None  # no account has such a name (and a NUL byte never reaches PostgreSQL)
     return session.execute(select(StaffUser).where(StaffUser.name == name)).scalar_one_or_none()
 
 
@@ -146,7 +148,9 @@ def address_key(address: str) -> str:
 
 
 def throttle_keys(name: str, address: str) -> Tuple[str, str]:
-    return (f"user:{(name or '-')[:64]}", address_key(address))
+    # A name no account can have shares one key: what the attacker typed (a NUL byte, which
+    # PostgreSQL refuses in text) never reaches the database.
+    return (f"user:{name if STAFF_NAME.fullmatch(name or '') else '-'}", address_key(address))
 
 
 def locked_until(keys: Tuple[str, ...], now: datetime) -> Optional[datetime]:
