@@ -18,7 +18,8 @@ from typing import List, Optional, Tuple
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clinic import settings
@@ -138,6 +139,16 @@ def totp_step(secret: str, code: str, last_step: Optional[int], now: datetime) -
     return None
 
 
+def claim_step(session: Session, user_id: str, step: int) -> bool:
+    """Records `step` as the user's last used one unless it (or a later one) was used already, in
+    one conditional UPDATE: of two requests carrying the same code at the same moment, one wins."""
+    claimed = session.execute(
+        update(StaffUser).where(StaffUser.id == user_id,
+                                or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False)).rowcount
+    return claimed == 1
+
+
 # --- Throttling -------------------------------------------------------------------------------------
 
 def address_key(address: str) -> str:
@@ -168,18 +179,32 @@ def pause_after(failures: int, limit: int, first: timedelta) -> Optional[timedel
 
 
 def record_failure(keys: Tuple[str, ...], now: datetime) -> None:
+    """Counts a failure against every key. The count is one UPDATE (failures + 1), not read-then-write,
+    so failures arriving in parallel are each counted; two first failures at once both count too
+    (the loser of the INSERT retries as an UPDATE)."""
     limit = settings.get("INBOX_LOCKOUT_FAILURES")
     first = timedelta(seconds=settings.get("INBOX_LOCKOUT_SECONDS"))
-    with session_scope() as session:
-        for key in keys:
-            row = session.get(SignInThrottle, key)
-            if row is None:
-                row = SignInThrottle(key=key, failures=0)
-                session.add(row)
-            row.failures += 1
-            row.updated_at = now
-            pause = pause_after(row.failures, limit, first)
-            row.locked_until = now + pause if pause else None
+    for attempt in range(3):
+        try:
+            with session_scope() as session:
+                for key in keys:
+                    counted = session.execute(
+                        update(SignInThrottle).where(SignInThrottle.key == key)
+                        .values(failures=SignInThrottle.failures + 1, updated_at=now)
+                        .execution_options(synchronize_session=False)).rowcount
+                    if not counted:
+                        session.add(SignInThrottle(key=key, failures=1, updated_at=now))
+                        session.flush()
+                    failures = session.execute(select(SignInThrottle.failures)
+                                               .where(SignInThrottle.key == key)).scalar_one()
+                    pause = pause_after(failures, limit, first)
+                    session.execute(update(SignInThrottle).where(SignInThrottle.key == key)
+                                    .values(locked_until=now + pause if pause else None)
+                                    .execution_options(synchronize_session=False))
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
 
 
 def clear_failures(keys: Tuple[str, ...]) -> None:

@@ -280,8 +280,8 @@ def register_routes(app: Flask) -> None:  # noqa: C901 - one place lists every p
                 user = db.get(StaffUser, pending["user_id"])
                 step = (accounts.totp_step(user.totp_secret, request.form.get("code", ""), user.totp_last_step, now)
                         if user is not None and user.active and user.totp_secret else None)
-                if step is not None:
-                    user.totp_last_step = step
+                if step is not None and not accounts.claim_step(db, user.id, step):
+                    step = None  # the same code, used by another request a moment ago
             if step is not None:
                 accounts.clear_failures(keys)
                 return _sign_in_as(pending["user_id"], pending["name"], pending.get("next"))

@@ -1,12 +1,17 @@
 """The staff inbox under attack, through Flask's test client on a real migrated database (SQLite,
-and PostgreSQL in the integration layer): hostile input in every field."""
+and PostgreSQL in the integration layer): hostile input in every field, and requests racing
+each other with one code or many wrong ones."""
 
 from __future__ import annotations
 
+import threading
+
+import pyotp
 import pytest
 
 from clinic.adapters import intake_store as store
 from staff_inbox.app import create_app
+from staff_inbox.models import SignInThrottle
 from tests.conftest import BACKENDS, migrated_database
 from tests.inbox_helpers import (
     PASSWORD,
@@ -51,3 +56,51 @@ def test_nul_in_an_item_reference_or_user_name_is_not_found(app):
     page = client.get("/admin/users")
     response = client.post("/admin/users/%00/disable", data={"csrf_token": csrf(page.text)})
     assert response.status_code == 302 and client.get("/admin/users").status_code == 200
+
+
+def _pending_clients(app, count):
+    """`count` browsers, each from its own address, past the password and at the code step."""
+    clients = []
+    for n in range(count):
+        client, environ = app.test_client(), {"REMOTE_ADDR": f"10.0.0.{n + 1}"}
+        page = client.get("/sign-in", environ_base=environ)
+        client.post("/sign-in", data={"csrf_token": csrf(page.text), "name": "ana", "password": PASSWORD},
+                    environ_base=environ)
+        page = client.get("/sign-in/code", environ_base=environ)
+        clients.append((client, csrf(page.text), environ))
+    return clients
+
+
+def _post_codes_at_once(clients, codes):
+    barrier, statuses = threading.Barrier(len(clients)), []
+
+    def post(client, token, environ, code):
+        barrier.wait()
+        statuses.append(client.post("/sign-in/code", data={"csrf_token": token, "code": code},
+                                    environ_base=environ).status_code)
+
+    threads = [threading.Thread(target=post, args=(*client, code)) for client, code in zip(clients, codes, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def test_one_code_sent_by_parallel_requests_signs_in_once(app, monkeypatch):
+    # Someone who has the password and sees a code (over a shoulder, by phishing) races the owner.
+    monkeypatch.setenv("INBOX_LOCKOUT_FAILURES", "100")
+    secret = add_staff("ana", "clinician")
+    clients = _pending_clients(app, 12)
+    statuses = _post_codes_at_once(clients, [pyotp.TOTP(secret).now()] * len(clients))
+    assert sorted(statuses) == [302] + [401] * 11
+
+
+def test_wrong_codes_sent_in_parallel_are_each_counted(app, monkeypatch):
+    monkeypatch.setenv("INBOX_LOCKOUT_FAILURES", "100")
+    add_staff("ana", "clinician")
+    clients = _pending_clients(app, 12)
+    statuses = _post_codes_at_once(clients, ["000000"] * len(clients))
+    assert statuses == [401] * 12  # no server error when two first failures arrive together
+    with store.session_scope() as session:
+        assert session.get(SignInThrottle, "user:ana").failures == 12  # no increment lost
