@@ -66,10 +66,20 @@ def add_user(name: str, role: str, password: str, by: str = "staff:cli") -> Staf
     with session_scope() as session:
         if get_user(session, name) is not None:
             raise AccountError(f"a user named {name} exists already")
-        user = StaffUser(name=name, role=role, password_hash=_hasher.hash(password), active=True, session_version=1)
+        user = StaffUser(name=name, role=role, password_hash=_hasher.hash(password), active=True, session_version=1,
+                         enrol_until=enrol_deadline())
         session.add(user)
         intake_store.audit(session, None, by, f"inbox:user_added:{name}:{role}")
         return user
+
+
+def enrol_deadline(now: Optional[datetime] = None) -> datetime:
+    return (now or utcnow()) + timedelta(hours=settings.get("INBOX_ENROL_HOURS"))
+
+
+def may_enrol(user: StaffUser, now: datetime) -> bool:
+    """Whether the user may set up a second factor now: not set up yet, and before the deadline."""
+    return user.totp_secret is None and user.enrol_until is not None and now < user.enrol_until
 
 
 def _require(session: Session, name: str) -> StaffUser:
@@ -94,6 +104,7 @@ def reset_two_factor(name: str, by: str = "staff:cli") -> None:
     with session_scope() as session:
         user = _require(session, name)
         user.totp_secret, user.totp_last_step = None, None
+        user.enrol_until = enrol_deadline()
         user.session_version += 1
         session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
         intake_store.audit(session, None, by, f"inbox:2fa_reset:{name}")

@@ -46,6 +46,10 @@ CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
 
+ENROL_EXPIRED = ("The time to set up your second factor has run out. Ask an administrator to reset your "
+                 "second factor, then sign in and set it up straight away.")
+
+
 class CookieSettingError(RuntimeError):
     """INBOX_COOKIE_SECURE=off on an interface other than loopback."""
 
@@ -301,6 +305,11 @@ def register_routes(app: Flask) -> None:  # noqa: C901 - one place lists every p
                 return redirect(url_for("sign_in"))
             if user.totp_secret is not None:
                 return redirect(url_for("two_factor"))
+            if not accounts.may_enrol(user, utcnow()):
+                session.pop("pending", None)
+                session.pop("enrol_secret", None)
+                intake_store_audit(pending["name"], "inbox:enrol_expired")
+                return render_template("sign_in.html", title="Sign in", error=ENROL_EXPIRED), 403
         error, status = None, 200
         if request.method == "POST" and session.get("enrol_secret"):
             now = utcnow()
@@ -312,7 +321,9 @@ def register_routes(app: Flask) -> None:  # noqa: C901 - one place lists every p
             if step is not None:
                 with session_scope() as db:
                     user = db.get(StaffUser, pending["user_id"])
-                    user.totp_secret, user.totp_last_step = secret, step
+                    if not accounts.may_enrol(user, utcnow()):
+                        return redirect(url_for("sign_in"))  # enrolled by someone else, or expired meanwhile
+                    user.totp_secret, user.totp_last_step, user.enrol_until = secret, step, None
                 session.pop("enrol_secret", None)
                 intake_store_audit(pending["name"], "inbox:2fa_enrolled")
                 accounts.clear_failures(accounts.throttle_keys(pending["name"], client_address()))

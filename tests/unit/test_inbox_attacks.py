@@ -4,14 +4,19 @@ each other with one code or many wrong ones."""
 
 from __future__ import annotations
 
+import re
 import threading
+from datetime import timedelta
 
 import pyotp
 import pytest
+from sqlalchemy import select, update
 
 from clinic.adapters import intake_store as store
+from clinic.adapters.intake_store import AuditEvent
+from staff_inbox import accounts
 from staff_inbox.app import create_app
-from staff_inbox.models import SignInThrottle
+from staff_inbox.models import SignInThrottle, StaffUser
 from tests.conftest import BACKENDS, migrated_database
 from tests.inbox_helpers import (
     PASSWORD,
@@ -104,3 +109,34 @@ def test_wrong_codes_sent_in_parallel_are_each_counted(app, monkeypatch):
     assert statuses == [401] * 12  # no server error when two first failures arrive together
     with store.session_scope() as session:
         assert session.get(SignInThrottle, "user:ana").failures == 12  # no increment lost
+
+
+def _password_step(client, name):
+    page = client.get("/sign-in")
+    return client.post("/sign-in", data={"csrf_token": csrf(page.text), "name": name, "password": PASSWORD})
+
+
+def test_the_second_factor_can_be_set_up_only_until_the_enrolment_deadline(app):
+    # Someone who learns a password (an old e-mail) of an account that never set up its second
+    # factor must not be able to set it up months later and take the account.
+    add_staff("ben", "clinician", enrolled=False)
+    with store.session_scope() as session:
+        session.execute(update(StaffUser).values(enrol_until=store.utcnow() - timedelta(minutes=1)))
+    client = app.test_client()
+    assert _password_step(client, "ben").headers["Location"].endswith("/sign-in/enrol")
+    page = client.get("/sign-in/enrol")
+    assert page.status_code == 403 and "time to set up your second factor has run out" in page.text
+    assert "data:image/svg+xml" not in page.text and client.get("/").status_code == 302
+    with store.session_scope() as session:
+        actions = session.execute(select(AuditEvent.action).where(AuditEvent.actor == "staff:ben")).scalars().all()
+    assert "inbox:enrol_expired" in actions
+    accounts.reset_two_factor("ben", "staff:ana")  # an administrator opens it again
+    _password_step(client, "ben")
+    page = client.get("/sign-in/enrol")
+    assert page.status_code == 200 and "data:image/svg+xml" in page.text
+    secret = re.search(r"[A-Z2-7]{32}", page.text).group(0)
+    response = client.post("/sign-in/enrol", data={"csrf_token": csrf(page.text),
+                                                    "code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302 and client.get("/").status_code == 200
+    with store.session_scope() as session:
+        assert session.execute(select(StaffUser.enrol_until).where(StaffUser.name == "ben")).scalar() is None
