@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
@@ -162,11 +163,25 @@ def claim_step(session: Session, user_id: str, step: int) -> bool:
 
 # --- Throttling -------------------------------------------------------------------------------------
 
+def address_block(address: str) -> str:
+    """What one client controls: an IPv4 address, or an IPv6 /64 (one household or server gets a whole
+    /64, so counting single IPv6 addresses would let it rotate through 2**64 of them)."""
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return address or "-"
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def address_key(address: str) -> str:
     """Client addresses are personal data: kept as a keyed hash, like conversation ids."""
     from clinic.adapters.alert_limits import subject_hash
 
-    return f"addr:{subject_hash('inbox-address:' + (address or '-'))}"
+    return f"addr:{subject_hash('inbox-address:' + address_block(address))}"
 
 
 def throttle_keys(name: str, address: str) -> Tuple[str, str]:

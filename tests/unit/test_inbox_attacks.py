@@ -140,3 +140,21 @@ def test_the_second_factor_can_be_set_up_only_until_the_enrolment_deadline(app):
     assert response.status_code == 302 and client.get("/").status_code == 200
     with store.session_scope() as session:
         assert session.execute(select(StaffUser.enrol_until).where(StaffUser.name == "ben")).scalar() is None
+
+
+def test_rotating_names_and_ipv6_addresses_of_one_network_still_pauses_sign_in(app):
+    # Password spraying: a new name each time (no per-name count grows) from a new address of the
+    # attacker's own IPv6 /64 each time (2**64 of them).
+    add_staff("ana", "clinician")
+    client = app.test_client()
+    statuses = []
+    for n in range(7):
+        environ = {"REMOTE_ADDR": f"2001:db8:aa:bb::{n + 1:x}"}
+        page = client.get("/sign-in", environ_base=environ)
+        statuses.append(client.post("/sign-in", data={"csrf_token": csrf(page.text), "name": f"guess{n}",
+                                                      "password": "Winter2026!!"}, environ_base=environ).status_code)
+    assert statuses == [401] * 5 + [429] * 2  # INBOX_LOCKOUT_FAILURES (5)
+    page = client.get("/sign-in", environ_base={"REMOTE_ADDR": "2001:db8:aa:cc::1"})  # another network
+    response = client.post("/sign-in", data={"csrf_token": csrf(page.text), "name": "ana", "password": PASSWORD},
+                           environ_base={"REMOTE_ADDR": "2001:db8:aa:cc::1"})
+    assert response.status_code == 302
