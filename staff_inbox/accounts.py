@@ -111,6 +111,15 @@ def reset_two_factor(name: str, by: str = "staff:cli") -> None:
         intake_store.audit(session, None, by, f"inbox:2fa_reset:{name}")
 
 
+def unlock(name: str, by: str = "staff:cli") -> None:
+    """Lifts the sign-in pause on a name (anyone can cause one by typing wrong passwords for it); the
+    pause on the addresses the failures came from stays."""
+    with session_scope() as session:
+        _require(session, name)
+        session.execute(delete(SignInThrottle).where(SignInThrottle.key == throttle_keys(name, "-")[0]))
+        intake_store.audit(session, None, by, f"inbox:user_unlocked:{name}")
+
+
 def list_users() -> List[StaffUser]:
     with session_scope() as session:
         return list(session.execute(select(StaffUser).order_by(StaffUser.name)).scalars())

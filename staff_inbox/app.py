@@ -439,6 +439,9 @@ def register_routes(app: Flask) -> None:  # noqa: C901 - one place lists every p
                     raise accounts.AccountError("You cannot disable your own account.")
                 accounts.disable_user(name, actor(current_user.name))
                 flash(f"{name} is disabled and signed out everywhere.")
+            elif action == "unlock":
+                accounts.unlock(name, actor(current_user.name))
+                flash(f"{name} can sign in again (the addresses the failed attempts came from stay paused).")
             elif action == "reset-2fa":
                 accounts.reset_two_factor(name, actor(current_user.name))
                 flash(f"{name} sets up a new second factor at the next sign-in.")
