@@ -46,7 +46,8 @@ def test_the_first_admin_is_added_disabled_and_reset_from_the_command_line(monke
 
 
 def test_a_sign_in_pause_on_a_name_is_lifted_from_the_command_line(monkeypatch, capsys):
-    accounts.add_user("ben", "clinician", PASSWORD)
+    assert run(monkeypatch, capsys, "user", "add", "ben", "--role", "clinician", "--password-stdin",
+               stdin=PASSWORD + "\n")[0] == 0
     now = store.utcnow()
     for _ in range(5):
         accounts.record_failure(accounts.throttle_keys("ben", "198.51.100.7"), now)
