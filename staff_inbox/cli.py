@@ -7,7 +7,8 @@
   clinic-staff user reset-2fa ana                      # a lost phone: ana enrols again at sign-in
   clinic-staff user unlock ana                         # lift the sign-in pause after failed attempts
 
-Every other command goes to clinic/entrypoints/staff.py unchanged (`python -m clinic.entrypoints.staff` works as before).
+Every other command goes to clinic/entrypoints/staff.py unchanged (`python -m clinic.entrypoints.staff`
+works as before).
 Exit status: 0 done, 1 error (one line on stderr), 2 wrong usage.
 """
 
