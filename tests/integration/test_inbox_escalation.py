@@ -171,7 +171,7 @@ def test_the_running_check_escalates_in_real_time_once_with_two_inbox_processes_
     assert json.loads(pager.received[0].body)["inbox_ref"] == the_item().ref
 
 
-def test_a_flood_of_due_items_pages_the_escalation_contacts_once_per_window(db, pager, monkeypatch):
+def test_a_flood_of_due_items_pages_the_escalation_contacts_once_per_window(db, pager, lead_mailbox, monkeypatch):
     monkeypatch.setenv("ALERT_BURST_MINUTES", "60")
     # Eight urgent callbacks from eight numbers (no alert limit merges them) nobody acknowledges.
     for n in range(8):
@@ -187,6 +187,11 @@ def test_a_flood_of_due_items_pages_the_escalation_contacts_once_per_window(db, 
     assert document["escalation"] and document["count"] == 8 and sorted(document["inbox_refs"]) == sorted(first)
     assert document["link"] == "https://inbox.example-clinic.com/?status=new"
     assert not any(text in page.body.decode() for text in PHI)
+    assert outbox.deliver_due(channels=("esc_email",)) == 1
+    [mail] = lead_mailbox.messages
+    assert str(mail["Subject"]).strip().startswith("[URGENT] ESCALATED: 8 urgent items not acknowledged in time")
+    assert "https://inbox.example-clinic.com/?status=new" in mail.get_content()
+    assert not any(text in mail.as_string() for text in PHI)
     # A second wave due within ALERT_BURST_MINUTES of the page waits, then goes as one more page.
     for n in range(8, 11):
         handoff.record_callback_request(f"conv-flood-{n}", f"(555) 200-00{n:02d}", "now", None, True)
@@ -198,5 +203,5 @@ def test_a_flood_of_due_items_pages_the_escalation_contacts_once_per_window(db, 
     assert len(waiting) == 3
     later = escalation.check(minutes_later(store.utcnow(), 61))
     assert sorted(later) == sorted(item.ref for item in waiting)
-    assert outbox.deliver_due(channels=("esc_webhook",)) == 1 and len(pager.received) == 2
+    assert outbox.deliver_due(channels=("esc_webhook", "esc_email")) == 2 and len(pager.received) == 2
     assert json.loads(pager.received[1].body)["count"] == 3
