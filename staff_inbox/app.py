@@ -46,6 +46,8 @@ CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
 
+KAP_COLUMNS = ("kap_flags", "medication_flags")
+KAP_WITHHELD = "(prescriber only)"
 ENROL_EXPIRED = ("The time to set up your second factor has run out. Ask an administrator to reset your "
                  "second factor, then sign in and set it up straight away.")
 
@@ -396,6 +398,11 @@ def register_routes(app: Flask) -> None:  # noqa: C901 - one place lists every p
         with session_scope() as db:
             intakes = db.execute(query).scalars().all()
             rows = [handoff_summary.csv_row(handoff.summary_of(intake, profile)) for intake in intakes]
+            if not current_user.can("item.kap_details"):
+                # The same minimum-necessary rule as the item page: KAP and medication flags are the
+                # prescriber's. Said in the cell, so an empty one is never read as "none".
+                for row in rows:
+                    row.update({column: KAP_WITHHELD for column in KAP_COLUMNS})
             for intake in intakes:
                 intake_store.audit(db, intake.id, actor(current_user.name), "exported:csv")
         buffer = io.StringIO()

@@ -4,6 +4,8 @@ each other with one code or many wrong ones."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import threading
 from datetime import timedelta
@@ -23,6 +25,7 @@ from tests.inbox_helpers import (
     add_staff,
     csrf,
     sign_in,
+    submit_intake,
 )
 
 
@@ -189,3 +192,19 @@ def test_an_admin_lifts_the_pause_an_attacker_put_on_a_name(app):
     still = attacker.post("/sign-in", data={"csrf_token": csrf(page.text), "name": "ben", "password": PASSWORD},
                           environ_base={"REMOTE_ADDR": "198.51.100.7"})
     assert still.status_code == 429  # the attacker's address stays paused
+
+
+def test_the_csv_export_keeps_kap_and_medication_flags_for_the_prescriber(app):
+    # The item page shows a clinician only how many KAP flags there are; the export must not
+    # hand over what the page withholds.
+    submit_intake()
+    clinician, prescriber = add_staff("cleo", "clinician"), add_staff("pia", "prescriber")
+    exports = {}
+    for name, secret in (("cleo", clinician), ("pia", prescriber)):
+        client = app.test_client()
+        sign_in(client, name, secret)
+        [row] = list(csv.DictReader(io.StringIO(client.get("/exports/intakes.csv").text)))
+        exports[name] = row
+    assert "benzodiazepine" in exports["pia"]["medication_flags"]
+    assert exports["cleo"]["medication_flags"] == exports["cleo"]["kap_flags"] == "(prescriber only)"
+    assert exports["cleo"]["phq9_item9"] == exports["pia"]["phq9_item9"]  # the crisis items are everyone's
