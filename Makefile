@@ -45,7 +45,7 @@ run: install train webchat ## Start the action server, Rasa server and chat page
 test: lint validate deploy-check train unit integration stories nlu-eval e2e e2e-unpatched browser ## Everything CI runs: lint, validate, train, tests, NLU evaluation
 
 lint: install ## Lint the Python code
-	$(VENV)/bin/ruff check actions clinic components scripts tests migrations web
+	$(VENV)/bin/ruff check actions clinic components scripts staff_inbox tests migrations web
 
 deploy-check: install ## Validate deploy/: Kubernetes manifests (schemas), systemd units (verify, exposure)
 	$(PY) scripts/deploy_check.py

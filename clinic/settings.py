@@ -217,6 +217,8 @@ SETTINGS: Dict[str, Setting] = {s.name: s for s in [
        minimum=1, production=True),
     _s("INBOX_SESSION_HOURS", 12.0, "a staff session ends this long after sign-in, whatever the activity",
        "float", minimum=0.1, production=True),
+    _s("INBOX_ENROL_HOURS", 72.0, "a new account (or one whose second factor was reset) must set up its second "
+       "factor within this many hours; after that an administrator resets it", "float", minimum=0.1),
     _s("INBOX_LOCKOUT_FAILURES", 5, "failed sign-ins (per user and per address) before sign-in pauses", "int",
        minimum=1),
     _s("INBOX_LOCKOUT_SECONDS", 60.0, "the first pause; it doubles with each further failure, up to an hour",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from typing import List, Optional, Tuple
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clinic import settings
@@ -52,6 +54,8 @@ def check_password(password: str) -> str:
 
 
 def get_user(session: Session, name: str) -> Optional[StaffUser]:
+    if not STAFF_NAME.fullmatch(name or ""):
+        return None  # no account has such a name (and a NUL byte never reaches PostgreSQL)
     return session.execute(select(StaffUser).where(StaffUser.name == name)).scalar_one_or_none()
 
 
@@ -63,10 +67,20 @@ def add_user(name: str, role: str, password: str, by: str = "staff:cli") -> Staf
     with session_scope() as session:
         if get_user(session, name) is not None:
             raise AccountError(f"a user named {name} exists already")
-        user = StaffUser(name=name, role=role, password_hash=_hasher.hash(password), active=True, session_version=1)
+        user = StaffUser(name=name, role=role, password_hash=_hasher.hash(password), active=True, session_version=1,
+                         enrol_until=enrol_deadline())
         session.add(user)
         intake_store.audit(session, None, by, f"inbox:user_added:{name}:{role}")
         return user
+
+
+def enrol_deadline(now: Optional[datetime] = None) -> datetime:
+    return (now or utcnow()) + timedelta(hours=settings.get("INBOX_ENROL_HOURS"))
+
+
+def may_enrol(user: StaffUser, now: datetime) -> bool:
+    """Whether the user may set up a second factor now: not set up yet, and before the deadline."""
+    return user.totp_secret is None and user.enrol_until is not None and now < user.enrol_until
 
 
 def _require(session: Session, name: str) -> StaffUser:
@@ -91,9 +105,19 @@ def reset_two_factor(name: str, by: str = "staff:cli") -> None:
     with session_scope() as session:
         user = _require(session, name)
         user.totp_secret, user.totp_last_step = None, None
+        user.enrol_until = enrol_deadline()
         user.session_version += 1
         session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
         intake_store.audit(session, None, by, f"inbox:2fa_reset:{name}")
+
+
+def unlock(name: str, by: str = "staff:cli") -> None:
+    """Lifts the sign-in pause on a name (anyone can cause one by typing wrong passwords for it); the
+    pause on the addresses the failures came from stays."""
+    with session_scope() as session:
+        _require(session, name)
+        session.execute(delete(SignInThrottle).where(SignInThrottle.key == throttle_keys(name, "-")[0]))
+        intake_store.audit(session, None, by, f"inbox:user_unlocked:{name}")
 
 
 def list_users() -> List[StaffUser]:
@@ -136,17 +160,43 @@ def totp_step(secret: str, code: str, last_step: Optional[int], now: datetime) -
     return None
 
 
+def claim_step(session: Session, user_id: str, step: int) -> bool:
+    """Records `step` as the user's last used one unless it (or a later one) was used already, in
+    one conditional UPDATE: of two requests carrying the same code at the same moment, one wins."""
+    claimed = session.execute(
+        update(StaffUser).where(StaffUser.id == user_id,
+                                or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False)).rowcount
+    return claimed == 1
+
+
 # --- Throttling -------------------------------------------------------------------------------------
+
+def address_block(address: str) -> str:
+    """What one client controls: an IPv4 address, or an IPv6 /64 (one household or server gets a whole
+    /64, so counting single IPv6 addresses would let it rotate through 2**64 of them)."""
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return address or "-"
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
 
 def address_key(address: str) -> str:
     """Client addresses are personal data: kept as a keyed hash, like conversation ids."""
     from clinic.adapters.alert_limits import subject_hash
 
-    return f"addr:{subject_hash('inbox-address:' + (address or '-'))}"
+    return f"addr:{subject_hash('inbox-address:' + address_block(address))}"
 
 
 def throttle_keys(name: str, address: str) -> Tuple[str, str]:
-    return (f"user:{(name or '-')[:64]}", address_key(address))
+    # A name no account can have shares one key: what the attacker typed (a NUL byte, which
+    # PostgreSQL refuses in text) never reaches the database.
+    return (f"user:{name if STAFF_NAME.fullmatch(name or '') else '-'}", address_key(address))
 
 
 def locked_until(keys: Tuple[str, ...], now: datetime) -> Optional[datetime]:
@@ -164,18 +214,32 @@ def pause_after(failures: int, limit: int, first: timedelta) -> Optional[timedel
 
 
 def record_failure(keys: Tuple[str, ...], now: datetime) -> None:
+    """Counts a failure against every key. The count is one UPDATE (failures + 1), not read-then-write,
+    so failures arriving in parallel are each counted; two first failures at once both count too
+    (the loser of the INSERT retries as an UPDATE)."""
     limit = settings.get("INBOX_LOCKOUT_FAILURES")
     first = timedelta(seconds=settings.get("INBOX_LOCKOUT_SECONDS"))
-    with session_scope() as session:
-        for key in keys:
-            row = session.get(SignInThrottle, key)
-            if row is None:
-                row = SignInThrottle(key=key, failures=0)
-                session.add(row)
-            row.failures += 1
-            row.updated_at = now
-            pause = pause_after(row.failures, limit, first)
-            row.locked_until = now + pause if pause else None
+    for attempt in range(3):
+        try:
+            with session_scope() as session:
+                for key in keys:
+                    counted = session.execute(
+                        update(SignInThrottle).where(SignInThrottle.key == key)
+                        .values(failures=SignInThrottle.failures + 1, updated_at=now)
+                        .execution_options(synchronize_session=False)).rowcount
+                    if not counted:
+                        session.add(SignInThrottle(key=key, failures=1, updated_at=now))
+                        session.flush()
+                    failures = session.execute(select(SignInThrottle.failures)
+                                               .where(SignInThrottle.key == key)).scalar_one()
+                    pause = pause_after(failures, limit, first)
+                    session.execute(update(SignInThrottle).where(SignInThrottle.key == key)
+                                    .values(locked_until=now + pause if pause else None)
+                                    .execution_options(synchronize_session=False))
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
 
 
 def clear_failures(keys: Tuple[str, ...]) -> None:

@@ -46,6 +46,12 @@ CSP = ("default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
 
+KAP_COLUMNS = ("kap_flags", "medication_flags")
+KAP_WITHHELD = "(prescriber only)"
+ENROL_EXPIRED = ("The time to set up your second factor has run out. Ask an administrator to reset your "
+                 "second factor, then sign in and set it up straight away.")
+
+
 class CookieSettingError(RuntimeError):
     """INBOX_COOKIE_SECURE=off on an interface other than loopback."""
 
@@ -280,8 +286,8 @@ def register_routes(app: Flask) -> None:  # noqa: C901 - one place lists every p
                 user = db.get(StaffUser, pending["user_id"])
                 step = (accounts.totp_step(user.totp_secret, request.form.get("code", ""), user.totp_last_step, now)
                         if user is not None and user.active and user.totp_secret else None)
-                if step is not None:
-                    user.totp_last_step = step
+                if step is not None and not accounts.claim_step(db, user.id, step):
+                    step = None  # the same code, used by another request a moment ago
             if step is not None:
                 accounts.clear_failures(keys)
                 return _sign_in_as(pending["user_id"], pending["name"], pending.get("next"))
@@ -301,6 +307,11 @@ def register_routes(app: Flask) -> None:  # noqa: C901 - one place lists every p
                 return redirect(url_for("sign_in"))
             if user.totp_secret is not None:
                 return redirect(url_for("two_factor"))
+            if not accounts.may_enrol(user, utcnow()):
+                session.pop("pending", None)
+                session.pop("enrol_secret", None)
+                intake_store_audit(pending["name"], "inbox:enrol_expired")
+                return render_template("sign_in.html", title="Sign in", error=ENROL_EXPIRED), 403
         error, status = None, 200
         if request.method == "POST" and session.get("enrol_secret"):
             now = utcnow()
@@ -312,7 +323,9 @@ def register_routes(app: Flask) -> None:  # noqa: C901 - one place lists every p
             if step is not None:
                 with session_scope() as db:
                     user = db.get(StaffUser, pending["user_id"])
-                    user.totp_secret, user.totp_last_step = secret, step
+                    if not accounts.may_enrol(user, utcnow()):
+                        return redirect(url_for("sign_in"))  # enrolled by someone else, or expired meanwhile
+                    user.totp_secret, user.totp_last_step, user.enrol_until = secret, step, None
                 session.pop("enrol_secret", None)
                 intake_store_audit(pending["name"], "inbox:2fa_enrolled")
                 accounts.clear_failures(accounts.throttle_keys(pending["name"], client_address()))
@@ -385,6 +398,11 @@ def register_routes(app: Flask) -> None:  # noqa: C901 - one place lists every p
         with session_scope() as db:
             intakes = db.execute(query).scalars().all()
             rows = [handoff_summary.csv_row(handoff.summary_of(intake, profile)) for intake in intakes]
+            if not current_user.can("item.kap_details"):
+                # The same minimum-necessary rule as the item page: KAP and medication flags are the
+                # prescriber's. Said in the cell, so an empty one is never read as "none".
+                for row in rows:
+                    row.update({column: KAP_WITHHELD for column in KAP_COLUMNS})
             for intake in intakes:
                 intake_store.audit(db, intake.id, actor(current_user.name), "exported:csv")
         buffer = io.StringIO()
@@ -428,6 +446,9 @@ def register_routes(app: Flask) -> None:  # noqa: C901 - one place lists every p
                     raise accounts.AccountError("You cannot disable your own account.")
                 accounts.disable_user(name, actor(current_user.name))
                 flash(f"{name} is disabled and signed out everywhere.")
+            elif action == "unlock":
+                accounts.unlock(name, actor(current_user.name))
+                flash(f"{name} can sign in again (the addresses the failed attempts came from stay paused).")
             elif action == "reset-2fa":
                 accounts.reset_two_factor(name, actor(current_user.name))
                 flash(f"{name} sets up a new second factor at the next sign-in.")

@@ -5,8 +5,10 @@
   clinic-staff user list
   clinic-staff user disable ben                        # and every session of ben ends
   clinic-staff user reset-2fa ana                      # a lost phone: ana enrols again at sign-in
+  clinic-staff user unlock ana                         # lift the sign-in pause after failed attempts
 
-Every other command goes to clinic/entrypoints/staff.py unchanged (`python -m clinic.entrypoints.staff` works as before).
+Every other command goes to clinic/entrypoints/staff.py unchanged (`python -m clinic.entrypoints.staff`
+works as before).
 Exit status: 0 done, 1 error (one line on stderr), 2 wrong usage.
 """
 
@@ -41,8 +43,10 @@ def user_parser() -> argparse.ArgumentParser:
     disable.add_argument("name")
     reset = commands.add_parser("reset-2fa", help="forget the second factor; the user enrols again")
     reset.add_argument("name")
+    unlock = commands.add_parser("unlock", help="lift the sign-in pause that failed attempts put on a name")
+    unlock.add_argument("name")
     commands.add_parser("list", help="every account with its role and state")
-    for sub in (add, disable, reset):
+    for sub in (add, disable, reset, unlock):
         sub.add_argument("--by", default="staff:cli", help="who does this, for the audit trail")
     return parser
 
@@ -62,6 +66,9 @@ def run_user(argv: Sequence[str]) -> int:
         elif args.command == "disable":
             accounts.disable_user(args.name, args.by)
             print(f"{args.name} is disabled; their sessions have ended.")
+        elif args.command == "unlock":
+            accounts.unlock(args.name, args.by)
+            print(f"{args.name} can sign in again.")
         elif args.command == "reset-2fa":
             accounts.reset_two_factor(args.name, args.by)
             print(f"{args.name} sets up a new second factor at the next sign-in.")

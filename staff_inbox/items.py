@@ -8,6 +8,7 @@ first: the inbox reading its queue, or the outbox worker writing a link into an 
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,19 @@ QUEUE_LIMIT = 500  # newest items shown; older closed ones stay in the audit tra
 
 class ItemNotFound(LookupError):
     pass
+
+
+REF = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+def _find(session: Session, ref: str) -> InboxItem:
+    """The item behind a ref from a URL; anything not shaped like a ref (a NUL byte, which
+    PostgreSQL refuses in text) is not found without asking the database."""
+    item = (session.execute(select(InboxItem).where(InboxItem.ref == ref)).scalar_one_or_none()
+            if REF.fullmatch(ref or "") else None)
+    if item is None:
+        raise ItemNotFound(ref)
+    return item
 
 
 def new_ref() -> str:
@@ -165,9 +179,7 @@ def _intake(session: Session, intake_id: Optional[str]) -> Optional[Intake]:
 def load_item(ref: str, by: str, *, audit_action: str = "viewed") -> Detail:
     """One item with its notification and intake summary (PHI); the view is audited first."""
     with session_scope() as session:
-        item = session.execute(select(InboxItem).where(InboxItem.ref == ref)).scalar_one_or_none()
-        if item is None:
-            raise ItemNotFound(ref)
+        item = _find(session, ref)
         message = session.get(OutboxMessage, item.notification_id)
         intake = _intake(session, item.intake_id)
         summary = handoff.summary_of(intake) if intake is not None else None
@@ -194,9 +206,7 @@ def act(ref: str, action: str, by: str, note: str = "", now: Optional[datetime] 
     now = now or utcnow()
     who = actor(by)
     with session_scope() as session:
-        item = session.execute(select(InboxItem).where(InboxItem.ref == ref)).scalar_one_or_none()
-        if item is None:
-            raise ItemNotFound(ref)
+        item = _find(session, ref)
         intake = _intake(session, item.intake_id)
         if item.acknowledged_at is None:
             item.acknowledged_at, item.acknowledged_by = now, by

@@ -1,4 +1,5 @@
-"""The staff inbox link a notification carries: INBOX_BASE_URL/items/<opaque ref>, nothing else in the URL."""
+"""The staff inbox link a notification carries: INBOX_BASE_URL/items/<opaque ref>, nothing else in the URL
+(or the queue, for one escalation page about several items)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ def item_link(message) -> Optional[str]:
     base = (settings.raw("INBOX_BASE_URL") or "").strip().rstrip("/")
     if not base:
         return None
+    if (message.payload or {}).get("inbox_refs"):
+        return f"{base}/?status=new"  # one escalation page for several items points at the queue
     from staff_inbox import items
 
     try:

@@ -38,6 +38,9 @@ class StaffUser(Base):
     session_version = Column(Integer, nullable=False, default=1)  # raised: every session of the user ends
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     disabled_at = Column(UTCDateTime)
+    # Until the second factor is set up, the password alone can set it up: only until this moment
+    # (INBOX_ENROL_HOURS after the account was added or its second factor reset).
+    enrol_until = Column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<StaffUser {self.name} {self.role}>"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -49,9 +49,11 @@ def escalation_due(created_at: datetime, minutes: float, hours: Mapping[str, Seq
         span = hours.get(WEEKDAYS[day.weekday()])
         if not span:
             continue
-        opens = datetime.combine(day, span[0], tzinfo=tz)
-        closes = datetime.combine(day, span[1], tzinfo=tz)
-        start = max(opens, cursor)
+        # Office hours are wall-clock times, but minutes are counted in UTC: arithmetic on two times
+        # of one zone is wall-clock arithmetic, which the night the clocks go back adds an hour.
+        opens = datetime.combine(day, span[0], tzinfo=tz).astimezone(timezone.utc)
+        closes = datetime.combine(day, span[1], tzinfo=tz).astimezone(timezone.utc)
+        start = max(opens, cursor.astimezone(timezone.utc))
         if start >= closes:
             continue
         if start + remaining <= closes:

@@ -190,6 +190,8 @@ TYPE_TITLES = {"intake_summary": "New intake submitted", "crisis_alert": "Crisis
 def title_of(message: OutboxMessage) -> str:
     """The headline on PHI-free channels; a burst summary or a risk update says so (no PHI either)."""
     payload = message.payload or {}
+    if payload.get("escalation") and isinstance(payload.get("count"), int) and payload["count"] > 1:
+        return f"ESCALATED: {payload['count']} urgent items not acknowledged in time"
     if payload.get("escalation"):
         return f"ESCALATED: {TYPE_TITLES.get(message.type, message.type)} not acknowledged in time"
     if payload.get("volume_alert"):

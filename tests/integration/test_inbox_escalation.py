@@ -169,3 +169,39 @@ def test_the_running_check_escalates_in_real_time_once_with_two_inbox_processes_
         for thread in threads:
             thread.join(timeout=10)
     assert json.loads(pager.received[0].body)["inbox_ref"] == the_item().ref
+
+
+def test_a_flood_of_due_items_pages_the_escalation_contacts_once_per_window(db, pager, lead_mailbox, monkeypatch):
+    monkeypatch.setenv("ALERT_BURST_MINUTES", "60")
+    # Eight urgent callbacks from eight numbers (no alert limit merges them) nobody acknowledges.
+    for n in range(8):
+        handoff.record_callback_request(f"conv-flood-{n}", f"(555) 200-00{n:02d}", "now", None, True)
+    items.sync()
+    with store.session_scope() as session:
+        created = max(session.execute(select(InboxItem.created_at)).scalars())
+    first = escalation.check(minutes_later(created, 16))
+    assert len(first) == 8
+    assert outbox.deliver_due(channels=("esc_webhook",)) == 1
+    [page] = pager.received
+    document = json.loads(page.body)
+    assert document["escalation"] and document["count"] == 8 and sorted(document["inbox_refs"]) == sorted(first)
+    assert document["link"] == "https://inbox.example-clinic.com/?status=new"
+    assert not any(text in page.body.decode() for text in PHI)
+    assert outbox.deliver_due(channels=("esc_email",)) == 1
+    [mail] = lead_mailbox.messages
+    assert str(mail["Subject"]).strip().startswith("[URGENT] ESCALATED: 8 urgent items not acknowledged in time")
+    assert "https://inbox.example-clinic.com/?status=new" in mail.get_content()
+    assert not any(text in mail.as_string() for text in PHI)
+    # A second wave due within ALERT_BURST_MINUTES of the page waits, then goes as one more page.
+    for n in range(8, 11):
+        handoff.record_callback_request(f"conv-flood-{n}", f"(555) 200-00{n:02d}", "now", None, True)
+    items.sync()
+    soon = store.utcnow() + (minutes_later(created, 16) - created)
+    assert escalation.check(soon) == []
+    with store.session_scope() as session:
+        waiting = session.execute(select(InboxItem).where(InboxItem.escalated_at.is_(None))).scalars().all()
+    assert len(waiting) == 3
+    later = escalation.check(minutes_later(store.utcnow(), 61))
+    assert sorted(later) == sorted(item.ref for item in waiting)
+    assert outbox.deliver_due(channels=("esc_webhook", "esc_email")) == 2 and len(pager.received) == 2
+    assert json.loads(pager.received[1].body)["count"] == 3

@@ -81,7 +81,7 @@ def test_migrate_creates_the_outbox_matching_the_models(db):
     indexes = {index["name"]: index["column_names"] for index in inspector.get_indexes("outbox")}
     assert indexes["ix_outbox_status_next_attempt_at"] == ["status", "next_attempt_at"]
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0005"]
         assert compare_metadata(MigrationContext.configure(connection), store.Base.metadata) == []
 
 

@@ -45,6 +45,19 @@ def test_the_first_admin_is_added_disabled_and_reset_from_the_command_line(monke
     assert trail == ["inbox:user_added:ana:admin", "inbox:2fa_reset:ana", "inbox:user_disabled:ana"]
 
 
+def test_a_sign_in_pause_on_a_name_is_lifted_from_the_command_line(monkeypatch, capsys):
+    assert run(monkeypatch, capsys, "user", "add", "ben", "--role", "clinician", "--password-stdin",
+               stdin=PASSWORD + "\n")[0] == 0
+    now = store.utcnow()
+    for _ in range(5):
+        accounts.record_failure(accounts.throttle_keys("ben", "198.51.100.7"), now)
+    assert accounts.locked_until(accounts.throttle_keys("ben", "192.0.2.10"), now) is not None
+    code, out, _ = run(monkeypatch, capsys, "user", "unlock", "ben")
+    assert code == 0 and "ben can sign in again" in out
+    assert accounts.locked_until(accounts.throttle_keys("ben", "192.0.2.10"), now) is None
+    assert accounts.locked_until(accounts.throttle_keys("ana", "198.51.100.7"), now) is not None  # the address
+
+
 @pytest.mark.parametrize("argv, stdin, code, message", [
     (("user", "add", "ana", "--role", "owner", "--password-stdin"), PASSWORD, 2, ""),
     (("user", "add", "ana", "--role", "admin", "--password-stdin"), "short", 1, "at least 12 characters"),

@@ -58,6 +58,20 @@ def test_escalation_counts_only_office_minutes(created, expected):
     assert queue.escalation_due(at(created), 15, HOURS, NY) == at(expected)
 
 
+@pytest.mark.parametrize("created_utc, minutes, hours, expected_utc", [
+    # A practice open round the clock, the night the clocks go back (01:50 EDT + 15 real minutes).
+    ("2026-11-01T05:50", 15, {day: (time(0, 0), time(23, 59)) for day in queue.WEEKDAYS}, "2026-11-01T06:05"),
+    # The night they go forward (01:50 EST + 15 real minutes is 03:05 EDT).
+    ("2027-03-14T06:50", 15, {day: (time(0, 0), time(23, 59)) for day in queue.WEEKDAYS}, "2027-03-14T07:05"),
+    # Open 1 am to 3 am on the night the clocks go back: three real hours that night, not two.
+    ("2026-11-01T05:00", 150, {"sunday": (time(1, 0), time(3, 0))}, "2026-11-01T07:30"),
+])
+def test_escalation_counts_real_minutes_across_a_clock_change(created_utc, minutes, hours, expected_utc):
+    utc = ZoneInfo("UTC")
+    due = queue.escalation_due(datetime.fromisoformat(created_utc).replace(tzinfo=utc), minutes, hours, NY)
+    assert due == datetime.fromisoformat(expected_utc).replace(tzinfo=utc)
+
+
 def test_no_office_hours_means_no_escalation_time():
     assert queue.escalation_due(at("2026-11-30T10:00"), 15, {}, NY) is None
 

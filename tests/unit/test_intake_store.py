@@ -50,7 +50,7 @@ def test_migrate_is_idempotent_and_creates_the_tables(db, tmp_path, monkeypatch)
     engine = store.get_engine()
     assert {"intakes", "audit_events", "alembic_version"} <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0005"]
         assert compare_metadata(MigrationContext.configure(connection), store.Base.metadata) == []
 
 
