@@ -168,6 +168,16 @@ def postgres_admin():
 
 
 @contextmanager
+def notification_database(request, tmp_path, monkeypatch) -> Iterator[Database]:
+    """The notification tests' database: intakes and the outbox, migrated and ready for the store."""
+    from clinic.adapters import intake_store as store
+
+    with migrated_database(request, tmp_path, monkeypatch, tables=("outbox", "intakes")) as database:
+        store.ensure_migrated()
+        yield database
+
+
+@contextmanager
 def migrated_database(request, tmp_path, monkeypatch, tables: Sequence[str]) -> Iterator[Database]:
     """An empty, migrated intake database on request.param ("sqlite" or "postgresql").
 

@@ -25,6 +25,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def intake_environment(workdir: Path) -> Dict[str, str]:
+    """A fresh encrypted SQLite intake database in workdir, as the assistant under test sees it."""
+    from cryptography.fernet import Fernet
+
+    return {"INTAKE_DATABASE_URL": f"sqlite:///{workdir / 'intake.db'}", "INTAKE_VAR_DIR": str(workdir / "var"),
+            "INTAKE_ENCRYPTION_KEY": Fernet.generate_key().decode()}
+
+
 class Assistant:
     """The action server and Rasa server, started together like `make run` starts them."""
 

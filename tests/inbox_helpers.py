@@ -26,6 +26,17 @@ ANSWERS = {"name": NAME, "email": EMAIL, "phone": PHONE, "preferred_contact_meth
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def testing_app(monkeypatch):
+    """The inbox app over plain http on loopback (tests only), in Flask's testing mode."""
+    from staff_inbox.app import create_app
+
+    monkeypatch.setenv("INBOX_COOKIE_SECURE", "off")
+    monkeypatch.setenv("INBOX_INTERFACE", "127.0.0.1")
+    application = create_app()
+    application.config["TESTING"] = True
+    return application
+
+
 def add_staff(name: str, role: str, enrolled: bool = True) -> Optional[str]:
     """A user; with enrolled, their TOTP secret is set already (returned)."""
     accounts.add_user(name, role, PASSWORD)

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from tests.e2e_servers import Assistant
+from tests.e2e_servers import Assistant, intake_environment
 
 pytestmark = pytest.mark.e2e
 
@@ -38,11 +37,7 @@ def workdir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def intake_env(workdir):
-    return {
-        "INTAKE_DATABASE_URL": f"sqlite:///{workdir / 'intake.db'}",
-        "INTAKE_VAR_DIR": str(workdir / "var"),
-        "INTAKE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-    }
+    return intake_environment(workdir)
 
 
 @pytest.fixture(scope="module")

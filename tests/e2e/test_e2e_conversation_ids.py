@@ -16,9 +16,8 @@ import uuid
 import pytest
 import requests
 import socketio
-from cryptography.fernet import Fernet
 
-from tests.e2e_servers import Assistant
+from tests.e2e_servers import Assistant, intake_environment
 
 pytestmark = pytest.mark.e2e
 
@@ -41,8 +40,7 @@ def workdir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def intake_env(workdir):
-    return {"INTAKE_DATABASE_URL": f"sqlite:///{workdir / 'intake.db'}", "INTAKE_VAR_DIR": str(workdir / "var"),
-            "INTAKE_ENCRYPTION_KEY": Fernet.generate_key().decode(), "CONVERSATION_ID_KEY": KEY,
+    return {**intake_environment(workdir), "CONVERSATION_ID_KEY": KEY,
             "STAFF_WEBHOOK_URL": "", "STAFF_EMAIL_TO": "", "SMTP_HOST": "", "OUTBOX_WORKER": "off"}
 
 

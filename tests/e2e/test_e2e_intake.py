@@ -3,9 +3,8 @@
 import uuid
 
 import pytest
-from cryptography.fernet import Fernet
 
-from tests.e2e_servers import Assistant
+from tests.e2e_servers import Assistant, intake_environment
 
 pytestmark = pytest.mark.e2e
 
@@ -21,12 +20,7 @@ def workdir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def intake_env(workdir):
-    return {
-        "INTAKE_DATABASE_URL": f"sqlite:///{workdir / 'intake.db'}",
-        "INTAKE_VAR_DIR": str(workdir / "var"),
-        "INTAKE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "TRACKER_STORE_DB": str(workdir / "tracker.db"),
-    }
+    return {**intake_environment(workdir), "TRACKER_STORE_DB": str(workdir / "tracker.db")}
 
 
 @pytest.fixture(scope="module")

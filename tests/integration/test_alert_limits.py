@@ -17,7 +17,7 @@ from clinic.adapters import intake_store as store
 from clinic.adapters.outbox import OutboxMessage
 from clinic.adapters.staff_alerts import CrisisAlert, send_crisis_alert
 from clinic.entrypoints import staff
-from tests.conftest import BACKENDS, integration_fixture, migrated_database
+from tests.conftest import BACKENDS, integration_fixture, notification_database
 from tests.staff_receiver import running, signature_ok
 
 SECRET = "alert-limits-secret"
@@ -29,8 +29,7 @@ def db(request, tmp_path, monkeypatch):
     for name in (alert_limits.REPEAT_WINDOW_ENV, alert_limits.BURST_LIMIT_ENV, alert_limits.BURST_MINUTES_ENV,
                  alert_limits.CALLBACK_PER_NUMBER_ENV, alert_limits.CALLBACK_REPEAT_HOURS_ENV):
         monkeypatch.delenv(name, raising=False)
-    with migrated_database(request, tmp_path, monkeypatch, tables=("outbox", "intakes")) as database:
-        store.ensure_migrated()
+    with notification_database(request, tmp_path, monkeypatch) as database:
         yield database
 
 

@@ -21,7 +21,7 @@ from clinic.adapters import intake_store as store
 from clinic.adapters.outbox import OutboxMessage
 from clinic.adapters.staff_alerts import CrisisAlert, send_crisis_alert
 from clinic.domain.practice_profile import current_profile
-from tests.conftest import BACKENDS, integration_fixture, migrated_database
+from tests.conftest import BACKENDS, integration_fixture, notification_database
 from tests.e2e_servers import free_port
 from tests.staff_receiver import Mailbox, running, signature_ok
 from tests.waiting import stays_true, wait_until
@@ -37,8 +37,7 @@ ANSWERS = {"name": NAME, "email": EMAIL, "phone": PHONE, "preferred_contact_meth
 
 @pytest.fixture(params=BACKENDS)
 def db(request, tmp_path, monkeypatch):
-    with migrated_database(request, tmp_path, monkeypatch, tables=("outbox", "intakes")) as database:
-        store.ensure_migrated()
+    with notification_database(request, tmp_path, monkeypatch) as database:
         yield database
 
 

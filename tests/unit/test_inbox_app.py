@@ -16,7 +16,7 @@ from clinic.adapters.outbox import OutboxMessage
 from staff_inbox import accounts, items
 from staff_inbox.app import create_app
 from staff_inbox.models import InboxItem, StaffSession, StaffUser
-from tests.conftest import BACKENDS, migrated_database
+from tests.conftest import BACKENDS, notification_database
 from tests.inbox_helpers import (
     CONCERNS,
     EMAIL,
@@ -31,6 +31,7 @@ from tests.inbox_helpers import (
     item_refs,
     sign_in,
     submit_intake,
+    testing_app,
 )
 
 PAGES = ["/", "/items/AAAAAAAAAAAAAAAAAAAAAA", "/admin/users", "/admin/audit", "/exports/intakes.csv",
@@ -39,18 +40,13 @@ PAGES = ["/", "/items/AAAAAAAAAAAAAAAAAAAAAA", "/admin/users", "/admin/audit", "
 
 @pytest.fixture(params=BACKENDS)
 def db(request, tmp_path, monkeypatch):
-    with migrated_database(request, tmp_path, monkeypatch, tables=("outbox", "intakes")) as database:
-        store.ensure_migrated()
+    with notification_database(request, tmp_path, monkeypatch) as database:
         yield database
 
 
 @pytest.fixture
 def app(db, monkeypatch):
-    monkeypatch.setenv("INBOX_COOKIE_SECURE", "off")
-    monkeypatch.setenv("INBOX_INTERFACE", "127.0.0.1")
-    application = create_app()
-    application.config["TESTING"] = True
-    return application
+    return testing_app(monkeypatch)
 
 
 def audit(actor=None):

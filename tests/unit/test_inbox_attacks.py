@@ -17,32 +17,27 @@ from sqlalchemy import select, update
 from clinic.adapters import intake_store as store
 from clinic.adapters.intake_store import AuditEvent
 from staff_inbox import accounts
-from staff_inbox.app import create_app
 from staff_inbox.models import SignInThrottle, StaffUser
-from tests.conftest import BACKENDS, migrated_database
+from tests.conftest import BACKENDS, notification_database
 from tests.inbox_helpers import (
     PASSWORD,
     add_staff,
     csrf,
     sign_in,
     submit_intake,
+    testing_app,
 )
 
 
 @pytest.fixture(params=BACKENDS)
 def db(request, tmp_path, monkeypatch):
-    with migrated_database(request, tmp_path, monkeypatch, tables=("outbox", "intakes")) as database:
-        store.ensure_migrated()
+    with notification_database(request, tmp_path, monkeypatch) as database:
         yield database
 
 
 @pytest.fixture
 def app(db, monkeypatch):
-    monkeypatch.setenv("INBOX_COOKIE_SECURE", "off")
-    monkeypatch.setenv("INBOX_INTERFACE", "127.0.0.1")
-    application = create_app()
-    application.config["TESTING"] = True
-    return application
+    return testing_app(monkeypatch)
 
 
 def test_nul_and_control_characters_in_sign_in_fields_are_a_plain_refusal(app):
