@@ -557,6 +557,13 @@ _METHOD = (r"(?:hanging|hanging myself|hanging yourself|carbon monoxide|co poiso
            r"a gun|gun|bleeding out|slitting \w+ \w+|helium|overdos(?:e|ing)|an overdose|train|the tracks|exhaust|"
            r"suffocat\w+|a bridge|the bridge)")
 _SELF_HARM_MORE = [
+    # a lethal amount asked for oneself: "you just stop breathing in your sleep? how much would i need",
+    # "can you die from it if you take enough at once? I'd rather go peacefully"
+    r"\b(?:stop breathing|die|dying|kill you|killed|lethal|fatal|never wake up|not wake up|od|overdose)\b.{0,80}"
+    r"\bhow (?:much|many)(?: \w+)? (?:would|do|will|should) (?:i|it|that) (?:need|take)\b|"
+    r"\bhow (?:much|many)(?: \w+)? (?:would|do|will|should) i (?:need|take) (?:\w+ ){0,2}to (?:die|not wake up|"
+    r"stop breathing|never wake up|end it)\b",
+    r"\b(?:i'd|i would) (?:rather|prefer to) (?:just )?(?:go|die|pass|slip away) (?:peacefully|quietly|in my sleep)\b",
     _NOT_SAFE.pattern,
     r"\b(?:pills|meds|knife|blade|razor|gun|rope|noose)\b.{0,25}\b(?:in my hand|next to me|beside me|on my lap|"
     r"on the bed next|in front of me|right here)\b|\bcan't stop looking at (?:it|the (?:knife|blade|gun|pills|rope))\b",
