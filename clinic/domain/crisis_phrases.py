@@ -764,7 +764,8 @@ _RESOLVED = re.compile(
 )
 _PRESENT = re.compile(
     # "can I still do KAP" asks about eligibility, it says nothing about the present
-    r"\b(?:again|(?<!can i )(?<!could i )(?<!would i )(?<!am i )(?<!do i )still(?! (?:there|visible|show))|lately|recently|these days|tonight|today|right now|this week|"
+    r"\b(?:again|(?<!can i )(?<!could i )(?<!would i )(?<!am i )(?<!do i )still(?! (?:there|visible|show))|"
+    r"lately|recently|these days|tonight|today|right now|this week|"
     r"currently|started|back(?! (?:in|when|then))|worse|anymore)\b"
 )
 _RISK_WORDS = re.compile(r"\b(?:suicid\w*|self[- ]?harm\w*|cut myself|cutting|kill|die|dying|alive|overdose|jump|"
@@ -935,7 +936,8 @@ _RISK_VOCABULARY = re.compile(
     r"chok\w*|strangl\w*|stalk\w*|follow\w*|hid\w*|escape|police|weapon|bat|hammer|burn myself|burning myself|"
     r"punish\w*|revenge|pay for|regret|disappear|sleep forever|wake up|weight of|nothing left|last|final|"
     r"notes?|letters?|do it|be here|(?:won't|not|no longer) be around|be around (?:much longer|by|in|for long)|"
-    r"still here|revolver|pistol|rifle|firearm|shotgun|how high|high enough|drown\w*|hang\w*|tracks|train|garage|exhaust|tonight|weekend|plan\w*|ready|"
+    r"still here|revolver|pistol|rifle|firearm|shotgun|how high|high enough|drown\w*|hang\w*|tracks|train|"
+    r"garage|exhaust|tonight|weekend|plan\w*|ready|"
     r"anymore|tired of|give up|giving up|can't go on|can't do this|worthless|numb|trapped|no way out|"
     r"without me|better off|deserve|soon|won't need|miss me|sorry for everything|take care of my|rehom\w*)\b")
 

@@ -110,7 +110,8 @@ def test_a_sure_model_self_harm_guess_on_a_softened_message_is_asked_about_not_a
 
 
 def test_a_sure_self_harm_sentence_in_a_softened_message_is_asked_about():
-    msg = message("Nothing left for me lol. Whatever haha. How much is a session?", [{"name": "ask_fees", "confidence": 0.6}])
+    msg = message("Nothing left for me lol. Whatever haha. How much is a session?",
+                  [{"name": "ask_fees", "confidence": 0.6}])
     msg.set("sentence_crisis_risk", {"name": "crisis", "confidence": 0.7})
     assert CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"] == "risk_check_in"
 
@@ -151,7 +152,8 @@ def test_a_faint_guess_of_another_kind_behind_a_fallback_is_still_asked_about():
 
 def test_one_sentence_of_another_kind_needs_the_protocol_threshold_to_run_its_protocol():
     def judged(confidence):
-        msg = message("Nothing left for me. Whatever. How much is a session?", [{"name": "ask_fees", "confidence": 0.8}])
+        msg = message("Nothing left for me. Whatever. How much is a session?",
+                      [{"name": "ask_fees", "confidence": 0.8}])
         msg.set("sentence_crisis_risk", {"name": "crisis_danger_from_others", "confidence": confidence})
         return CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"]
     assert judged(0.6) == "crisis_danger_from_others"

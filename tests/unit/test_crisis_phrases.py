@@ -409,7 +409,7 @@ def test_only_a_no_to_a_screening_item_is_negated(text):
     ("Nathan Graves", "name"),
     ("I work nights so around 2 or 3pm would be ideal", "plain answer"),
     ("thoughts of hurting myself: no, not at all", "screening item answered no"),
-    ("Is mindfulness therapy religious? I'm Catholic and want to be sure it fits", crisis_phrases.QUESTION_WITHOUT_RISK),
+    ("Is mindfulness therapy religious? I'm Catholic, want to be sure it fits", crisis_phrases.QUESTION_WITHOUT_RISK),
     ("I feel stuck in life and want to understand myself. Is therapy for that?", crisis_phrases.QUESTION_WITHOUT_RISK),
     ("Can Adderall and ketamine interact badly? I don't want to hurt my heart", crisis_phrases.QUESTION_WITHOUT_RISK),
 ])
