@@ -286,6 +286,10 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
     ]
 ] + [
     (HARM_OTHERS, re.compile(p)) for p in [
+        # "thinking seriously about how I'd kill him on my next shift": working out how is a plan
+        r"\b(?:thinking|thought|think|fantasi[sz]ing|planning|figuring out)(?: \w+){0,2} about how (?:i'd|i would|"
+        r"i could|i'll|i will|to) (?:kill|murder|hurt|poison|strangle|shoot|stab) (?:him|her|them|my \w+)\b"
+        + _NOT_FEELINGS,
         rf"\b{_INTENT} (?:(?:really|actually|just|totally|seriously) )?{_HARM_VERB} {_PERSON}\b{_NOT_FEELINGS}",
         rf"\b(?:thoughts|urges|fantasies|images) (?:of|about) (?:\w+ )?"
         rf"(?:killing|hurting|harming|stabbing|shooting|drowning|smothering) {_PERSON}\b",
@@ -466,6 +470,8 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\bonly way out\b|\bno way out\b",
         r"\b(?:end|ending|take|taking) (?:my|my own) (?:lfie|lief|liffe|lif|lifr)\b",
         r"\bcut (?:myself )?(?:too|so|really) deep\b",
+        # "i cut pretty deep last night": the writer as subject ("his words cut pretty deep" is not)
+        r"\bi (?:\w+ )?cut (?:myself )?(?:pretty|very|way|kinda|kind of) deep\b",
     ]
 ]
 

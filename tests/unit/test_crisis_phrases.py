@@ -459,3 +459,22 @@ def test_a_wish_to_die_again_after_stable_years_is_still_a_crisis():
 def test_someone_elses_skin_picked_until_it_bleeds_is_not_a_self_harm_act():
     assert not crisis_phrases.check("My wife picks at her skin until it bleeds when she's stressed").is_crisis
     assert crisis_phrases.check("I pick at my skin until it bleeds").is_crisis
+
+
+@pytest.mark.parametrize("text, category", [
+    ("quick q about parking. also i cut pretty deep last night and it keeps opening up", crisis_phrases.SELF_HARM),
+    ("I've been thinking seriously about how I'd kill him on my next shift", crisis_phrases.HARM_OTHERS),
+    ("keep thinking about how to poison my stepdad without anyone noticing", crisis_phrases.HARM_OTHERS),
+])
+def test_kinds_only_the_model_caught_in_earlier_sets_are_guard_phrases(text, category):
+    assert crisis_phrases.check(text).is_crisis
+    assert crisis_phrases.check(text).category == category
+
+
+@pytest.mark.parametrize("text", [
+    "his words cut pretty deep, we haven't spoken since",
+    "I'm thinking about how to kill time before my appointment",
+    "thinking about how I'd hurt her feelings if I cancelled again",
+])
+def test_look_alikes_of_a_deep_cut_and_working_out_how_are_not_a_crisis(text):
+    assert not crisis_phrases.check(text).is_crisis
