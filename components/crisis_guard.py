@@ -105,13 +105,16 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
     def _weigh_model_guess(self, message: Message) -> None:
         """No phrase matched: the model's crisis guess decides between the protocol, a direct
         question and nothing."""
-        if crisis_phrases.looks_like_plain_answer(message.get(TEXT) or ""):
-            self._demote_crisis_guess(message)  # "Tuesday and Thursday afternoons" is a time, not a risk
+        # "Tuesday and Thursday afternoons" is a time, "Samantha Hurt" a name, "thoughts of hurting myself:
+        # no, not at all" an answer, "Is mindfulness religious? I'm Catholic" a question: not a risk
+        # (the question rule covers every sentence: none of them has a word that could carry risk).
+        if crisis_phrases.unfounded_model_guess(message.get(TEXT) or ""):
+            self._demote_crisis_guess(message)
             return
+        sentence = message.get(SENTENCE_RISK) or {}
         ranking = message.get(INTENT_RANKING_KEY) or []
         intent = message.get(INTENT) or {}
         name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
-        sentence = message.get(SENTENCE_RISK) or {}
         # The model has learned Spanish almost only from crisis examples: on Spanish text its self-harm
         # guess is only ever a reason to ask (the Spanish phrase guard decides the protocol; see _ask
         # for the other kinds).
@@ -121,8 +124,10 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         # The check-in asks about ending one's life or self-harm, so only a self-harm guess is
         # softened; a guess of danger from others, harm to others or a medical emergency is not.
         guess = name if name in CRISIS_INTENTS.values() else sentence.get(INTENT_NAME_KEY)
+        # A resolved past ("years ago, stable since") is asked about, never acted on by the model alone.
         softened = (guess == CRISIS_INTENTS[crisis_phrases.SELF_HARM]
-                    and crisis_phrases.softening_context(message.get(TEXT) or "") is not None)
+                    and (crisis_phrases.softening_context(message.get(TEXT) or "") is not None
+                         or crisis_phrases.resolved_past(message.get(TEXT) or "")))
         only_ask = spanish or softened
         if name in CRISIS_INTENTS.values():
             if confidence < self.check_in_floor:

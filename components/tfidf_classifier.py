@@ -39,6 +39,7 @@ from clinic.domain import crisis_phrases
 # likeliest question asked in another sentence (answered once risk is ruled out).
 SENTENCE_RISK = "sentence_crisis_risk"
 SENTENCE_QUESTION = "sentence_question"
+REMARK_INTENT = "everyday_remark"
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "tfidf_intent_classifier.joblib"
@@ -148,7 +149,21 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             self._judge_sentences(message, labels)
+            self._question_over_remark(message)
         return messages
+
+    @staticmethod
+    def _question_over_remark(message: Message) -> None:
+        """A remark with a question ("my car died so I'm taking the bus lol. How long is a session?"):
+        the whole message reads as a remark, but the person wants the question answered."""
+        question = message.get(SENTENCE_QUESTION)
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        if not question or not ranking or ranking[0][INTENT_NAME_KEY] != REMARK_INTENT:
+            return
+        promoted = dict(question)
+        rest = [entry for entry in ranking if entry[INTENT_NAME_KEY] != promoted[INTENT_NAME_KEY]]
+        message.set(INTENT, promoted, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [promoted] + rest, add_to_output=True)
 
     def _judge_sentences(self, message: Message, labels: Any) -> None:
         """Risk is judged per sentence: a crisis sentence in a longer message is not averaged away.

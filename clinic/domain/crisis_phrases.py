@@ -286,6 +286,10 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
     ]
 ] + [
     (HARM_OTHERS, re.compile(p)) for p in [
+        # "thinking seriously about how I'd kill him on my next shift": working out how is a plan
+        r"\b(?:thinking|thought|think|fantasi[sz]ing|planning|figuring out)(?: \w+){0,2} about how (?:i'd|i would|"
+        r"i could|i'll|i will|to) (?:kill|murder|hurt|poison|strangle|shoot|stab) (?:him|her|them|my \w+)\b"
+        + _NOT_FEELINGS,
         rf"\b{_INTENT} (?:(?:really|actually|just|totally|seriously) )?{_HARM_VERB} {_PERSON}\b{_NOT_FEELINGS}",
         rf"\b(?:thoughts|urges|fantasies|images) (?:of|about) (?:\w+ )?"
         rf"(?:killing|hurting|harming|stabbing|shooting|drowning|smothering) {_PERSON}\b",
@@ -424,7 +428,10 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:took|take|taking) a (?:razor|blade|knife) to my\b",
         r"\b(?:scratched|scratching|cut|cutting|burned|burning|hit|hitting|carved|carving|bit|biting|bang|banging) "
         r"my (?:arms?|legs?|thighs?|wrists?|skin|stomach|head) (?:until|till|against|on the wall|into the wall|open)\b",
-        r"\buntil (?:they|it|i) (?:bled|bleed|bleeds|bruise|bruised)\b",
+        # "my wife picks at her skin until it bleeds" is someone else's habit, not the writer's act
+        "".join(rf"(?<!{who} {part} )" for who in ("her", "his", "their") for part in ("skin", "nails", "lips",
+                                                                                       "cuticles", "arms", "face"))
+        + r"\buntil (?:they|it|i) (?:bled|bleed|bleeds|bruise|bruised)\b",
         r"\b(?:gun|pistol|rifle|revolver|firearm)\b.{0,80}\b(?:sitting with it|holding it|look(?:ing)? at it|"
         r"in my mouth|to my head)\b",
         r"\b(?:gun|pistol|rifle|knife|rope)\b.{0,40}\bnot for (?:protection|hunting|self[- ]defen[cs]e)\b",
@@ -463,6 +470,8 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\bonly way out\b|\bno way out\b",
         r"\b(?:end|ending|take|taking) (?:my|my own) (?:lfie|lief|liffe|lif|lifr)\b",
         r"\bcut (?:myself )?(?:too|so|really) deep\b",
+        # "i cut pretty deep last night": the writer as subject ("his words cut pretty deep" is not)
+        r"\bi (?:\w+ )?cut (?:myself )?(?:pretty|very|way|kinda|kind of) deep\b",
     ]
 ]
 
@@ -554,6 +563,13 @@ _METHOD = (r"(?:hanging|hanging myself|hanging yourself|carbon monoxide|co poiso
            r"a gun|gun|bleeding out|slitting \w+ \w+|helium|overdos(?:e|ing)|an overdose|train|the tracks|exhaust|"
            r"suffocat\w+|a bridge|the bridge)")
 _SELF_HARM_MORE = [
+    # a lethal amount asked for oneself: "you just stop breathing in your sleep? how much would i need",
+    # "can you die from it if you take enough at once? I'd rather go peacefully"
+    r"\b(?:stop breathing|die|dying|kill you|killed|lethal|fatal|never wake up|not wake up|od|overdose)\b.{0,80}"
+    r"\bhow (?:much|many)(?: \w+)? (?:would|do|will|should) (?:i|it|that) (?:need|take)\b|"
+    r"\bhow (?:much|many)(?: \w+)? (?:would|do|will|should) i (?:need|take) (?:\w+ ){0,2}to (?:die|not wake up|"
+    r"stop breathing|never wake up|end it)\b",
+    r"\b(?:i'd|i would) (?:rather|prefer to) (?:just )?(?:go|die|pass|slip away) (?:peacefully|quietly|in my sleep)\b",
     _NOT_SAFE.pattern,
     r"\b(?:pills|meds|knife|blade|razor|gun|rope|noose)\b.{0,25}\b(?:in my hand|next to me|beside me|on my lap|"
     r"on the bed next|in front of me|right here)\b|\bcan't stop looking at (?:it|the (?:knife|blade|gun|pills|rope))\b",
@@ -747,10 +763,15 @@ _RESOLVED = re.compile(
     r"in the past|as a (?:teen|teenager|kid)|in (?:high school|college|my teens)|i left (?:him|her|them)|"
     r"not now at all|in my (?:teens|twenties|thirties)|\d+ years? (?:sober|clean)|sober \d+ years|"
     r"in (?:19|20)\d\d|when i was (?:a kid|a teen|a teenager|\d{1,2})|long gone|went away|got treatment|"
-    r"in a good place|processed a lot|over the years)\b"
+    r"in a good place|processed a lot|over the years|(?:fully |long )?recovered|in recovery|"
+    r"stable for (?:\d+|a few|several|many|over \w+) (?:years?|months)|"
+    r"haven't (?:had|felt) (?:those|these|any|that|them|such)(?: \w+)? since|before my (?:\w+ ){0,2}diagnosis)\b|"
+    r"\((?:19|20)\d\d\)"
 )
 _PRESENT = re.compile(
-    r"\b(?:again|still(?! (?:there|visible|show))|lately|recently|these days|tonight|today|right now|this week|"
+    # "can I still do KAP" asks about eligibility, it says nothing about the present
+    r"\b(?:again|(?<!can i )(?<!could i )(?<!would i )(?<!am i )(?<!do i )still(?! (?:there|visible|show))|"
+    r"lately|recently|these days|tonight|today|right now|this week|"
     r"currently|started|back(?! (?:in|when|then))|worse|anymore)\b"
 )
 _RISK_WORDS = re.compile(r"\b(?:suicid\w*|self[- ]?harm\w*|cut myself|cutting|kill|die|dying|alive|overdose|jump|"
@@ -845,6 +866,7 @@ _PLAIN_ANSWER_WORDS = re.compile(
     r"except|but|not|no|yes|ok|okay|i'm|im|i|can|do|generally|tomorrow|today|tonight|"
     r"several|more|than|half|nearly|almost|every|all|of|never|sometimes|often|rarely|always|lot|"
     r"little|bit|somewhat|quite|very|really|hardly|ever|once|twice|couple|"
+    r"so|would|be|ideal|great|perfect|better|easiest|easier|prefer|preferably|shift|shifts|"
     # the same in Spanish (accents removed): "cualquier dia por la tarde", "los lunes en la manana"
     r"(?:lunes|martes|miercoles|jueves|viernes|sabados?|domingos?|dias?|semanas?|fines?|mananas?|tardes?|noches?|"
     r"mediodia|cualquier|cualquiera|por|la|las|el|los|en|de|y|o|entre|despues|antes|solo|mejor|todos?|todas?|horas?)"
@@ -866,6 +888,95 @@ def looks_like_plain_answer(text: str) -> bool:
     words = [word for word in words if word]
     return bool(words) and all(_PLAIN_ANSWER_WORDS.fullmatch(word) for word in words) and any(
         _PLAIN_ANSWER_ANCHORS.fullmatch(word) for word in words)
+
+
+# A questionnaire item quoted and answered no ("thoughts of hurting myself: no, not at all", "the one
+# about being better off dead? not at all"): the words of the item are not the person's own.
+_SCREEN_ITEM = re.compile(
+    r"\b(?:thoughts? (?:of|about|that)|the (?:one|question|item) (?:about|on|where)|question (?:\d|nine)|"
+    r"item (?:\d|nine)|number (?:\d|nine)|have you|do you|did you|were you|in the (?:past|last) (?:two|2) weeks)\b")
+_NO_ANSWER = re.compile(
+    r"(?:[?:]|\s-+)\s*(?:no|nope|never|none|not at all|not once|zero|0)"
+    r"(?:[,.!]* +(?:not at all|never|none|not once|not really|thankfully|thank god))*[.!]*\s*$")
+_OWN_INTENT = re.compile(r"\bi (?:want|will|'m going|am going|plan|wanna|'ll|'m gonna)\b")
+
+
+def negative_screen_answer(normalised: str) -> Optional[int]:
+    """Where a quoted questionnaire item ends and its "no" begins, or None."""
+    answer = _NO_ANSWER.search(normalised)
+    if not answer or len(normalised.split()) > 16:
+        return None
+    item = normalised[: answer.start()]
+    if not _SCREEN_ITEM.search(item) or _OWN_INTENT.search(item):
+        return None
+    return answer.start()
+
+
+# A name typed as an answer ("Samantha Hurt", "Mark Killmer"): two or three capitalised words with
+# nothing that could make a sentence of them.
+_NOT_IN_NAMES = re.compile(r"(?:i|me|my|myself|you|him|her|them|us|it|to|want|wanna|will|going|gonna|now|"
+                           r"help|please|tonight|today|yourself|everyone|someone|all)", re.IGNORECASE)
+
+
+def looks_like_name(text: str) -> bool:
+    words = (text or "").strip().rstrip(".").split()
+    return 2 <= len(words) <= 3 and all(
+        re.fullmatch(r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?", word) and not _NOT_IN_NAMES.fullmatch(word)
+        for word in words)
+
+
+# One's own body as what might be hurt ("I don't want to hurt my heart", "will it damage my liver"):
+# a worry about a medicine's safety, not harm to anyone.
+_OWN_BODY = re.compile(
+    r"\b(?:hurt|hurting|harm|harming|damage|damaging|wreck|wrecking|mess up|kill|killing|fry|frying) "
+    r"(?:my|your|the) (?:heart|liver|kidneys?|body|brain|stomach|gut|health|back|knees?|teeth|blood pressure|"
+    r"bladder|lungs?|memory|sleep|voice|eyes|skin)\b")
+# Words that can carry risk in a question: with none of them, a question about services is a question.
+_RISK_VOCABULARY = re.compile(
+    r"\b(?:die|died|dies|dying|dead|death|kill\w*|suicid\w*|hurt\w*|harm\w*|self[- ]?harm|end (?:it|my|things)|"
+    r"ending (?:it|my|things)|overdos\w*|pills?|gun|guns|knife|knives|blade|razor|rope|noose|bridge|roof|ledge|"
+    r"jump\w*|cut|cuts|cutting|bleed\w*|blood|hit|hits|hitting|beat|beats|beating|abus\w*|rape\w*|assault\w*|"
+    r"threat\w*|unsafe|not safe|danger\w*|scared|afraid|terrified|alive|living|gone|goodbye|bye|hopeless|"
+    r"burden|point|emergency|911|988|ambulance|poison\w*|swallow\w*|breath\w*|lethal|fatal|enough to|too much|"
+    r"how much would|peaceful\w*|forever|seizure|unconscious|passed out|faint\w*|chest|touch\w*|lock\w*|"
+    r"chok\w*|strangl\w*|stalk\w*|follow\w*|hid\w*|escape|police|weapon|bat|hammer|burn myself|burning myself|"
+    r"punish\w*|revenge|pay for|regret|disappear|sleep forever|wake up|weight of|nothing left|last|final|"
+    r"notes?|letters?|do it|be here|(?:won't|not|no longer) be around|be around (?:much longer|by|in|for long)|"
+    r"still here|revolver|pistol|rifle|firearm|shotgun|how high|high enough|drown\w*|hang\w*|tracks|train|"
+    r"garage|exhaust|tonight|weekend|plan\w*|ready|"
+    r"anymore|tired of|give up|giving up|can't go on|can't do this|worthless|numb|trapped|no way out|"
+    r"without me|better off|deserve|soon|won't need|miss me|sorry for everything|take care of my|rehom\w*)\b")
+
+
+QUESTION_WITHOUT_RISK = "question without a risk word"
+
+
+def unfounded_model_guess(text: str) -> Optional[str]:
+    """Why a crisis guess of the model alone (no risk phrase matched) should be dropped, or None.
+    A plain answer (a time, a frequency), a name, a questionnaire item answered no, or an English
+    question about services or treatment with no word that could carry risk: the model learned crisis
+    words from many crisis examples and takes ordinary questions for them."""
+    if looks_like_plain_answer(text):
+        return "plain answer"
+    if looks_like_name(text):
+        return "name"
+    normalised = normalise(text)
+    if negative_screen_answer(normalised) is not None:
+        return "screening item answered no"
+    if looks_spanish(normalise_es(text)):
+        return None
+    question = normalised.rstrip().endswith("?") or any(
+        part.rstrip().endswith("?") or _INTERROGATIVE.match(part)
+        for part in re.split(r"(?<=[.!?])\s+", normalised))
+    if question and not _RISK_VOCABULARY.search(_OWN_BODY.sub(" ", normalised)):
+        return QUESTION_WITHOUT_RISK
+    return None
+
+
+def resolved_past(text: str) -> bool:
+    """A past that is over and nothing bringing it into the present."""
+    normalised = normalise(text)
+    return bool(_RESOLVED.search(normalised)) and not _PRESENT.search(normalised)
 
 
 _INTERROGATIVE = re.compile(r"^(?:do|does|can|could|is|are|what|how|when|why|who|which|would|will|should|"
@@ -1031,9 +1142,10 @@ def check(text: str) -> GuardResult:
     bare: Optional[Tuple[str, str]] = None  # the first crisis found only by naming the subject
     joking = hyperbole(text)
     wish: Optional[Tuple[str, str]] = None  # a bare wish to die pinned on a nuisance, with a laugh
+    answered_no = negative_screen_answer(normalised)
     for category, pattern in _CRISIS_PATTERNS:
         for match in pattern.finditer(normalised):
-            if _negated(normalised, match):
+            if _negated(normalised, match) or (answered_no is not None and match.end() <= answered_no):
                 negated_match = negated_match or match.group(0)
                 continue
             if pattern.pattern in _BARE_TOPIC:
@@ -1073,6 +1185,8 @@ def check(text: str) -> GuardResult:
                                not_safe=bool(_NOT_SAFE.search(spanish)))
     if negated_match:
         return GuardResult(NEGATED, matched=negated_match)
+    if answered_no is not None:
+        return GuardResult(NEGATED, matched=normalised[answered_no:].strip())
     if re.search(r"\bi (?:feel|am|'m|am feeling) (?:totally |completely )?safe\b|\bnobody is hurting me\b",
                  normalised):
         return GuardResult(NEGATED, matched="feels safe")

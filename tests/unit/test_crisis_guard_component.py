@@ -71,10 +71,10 @@ def test_a_soft_cue_gets_a_direct_question_whatever_the_model_says():
 
 
 def test_one_crisis_sentence_is_not_averaged_away_by_the_rest_of_the_message():
-    msg = message("Rough week. Whatever. How much is a session?", [{"name": "ask_fees", "confidence": 0.8}])
+    msg = message("Nothing left for me. Whatever. How much is a session?", [{"name": "ask_fees", "confidence": 0.8}])
     msg.set("sentence_crisis_risk", {"name": "crisis", "confidence": 0.9})
     assert CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"] == "crisis"
-    unsure = message("Rough week. Whatever. How much is a session?", [{"name": "ask_fees", "confidence": 0.8}])
+    unsure = message("Nothing left for me. Whatever. How much is a session?", [{"name": "ask_fees", "confidence": 0.8}])
     unsure.set("sentence_crisis_risk", {"name": "crisis", "confidence": 0.47})
     assert CrisisPhraseGuard({}).process([unsure])[0].get("intent")["name"] == "risk_check_in"
 
@@ -110,7 +110,8 @@ def test_a_sure_model_self_harm_guess_on_a_softened_message_is_asked_about_not_a
 
 
 def test_a_sure_self_harm_sentence_in_a_softened_message_is_asked_about():
-    msg = message("Rough week lol. Whatever haha. How much is a session?", [{"name": "ask_fees", "confidence": 0.6}])
+    msg = message("Nothing left for me lol. Whatever haha. How much is a session?",
+                  [{"name": "ask_fees", "confidence": 0.6}])
     msg.set("sentence_crisis_risk", {"name": "crisis", "confidence": 0.7})
     assert CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"] == "risk_check_in"
 
@@ -151,7 +152,8 @@ def test_a_faint_guess_of_another_kind_behind_a_fallback_is_still_asked_about():
 
 def test_one_sentence_of_another_kind_needs_the_protocol_threshold_to_run_its_protocol():
     def judged(confidence):
-        msg = message("Rough week. Whatever. How much is a session?", [{"name": "ask_fees", "confidence": 0.8}])
+        msg = message("Nothing left for me. Whatever. How much is a session?",
+                      [{"name": "ask_fees", "confidence": 0.8}])
         msg.set("sentence_crisis_risk", {"name": "crisis_danger_from_others", "confidence": confidence})
         return CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"]
     assert judged(0.6) == "crisis_danger_from_others"
@@ -168,3 +170,37 @@ def test_on_spanish_text_only_a_sure_guess_of_another_kind_runs_its_protocol(con
 def test_on_spanish_text_a_sure_self_harm_guess_is_still_only_asked_about():
     ranking = [{"name": "crisis", "confidence": 0.9}, {"name": "greet", "confidence": 0.05}]
     assert process("ya no puedo con todo esto, estoy muy cansada", ranking).get("intent")["name"] == "risk_check_in"
+
+
+# Set G's first run: the model took names, answers and plain questions about services for crisis.
+@pytest.mark.parametrize("text, guess, expected", [
+    ("Samantha Hurt", "crisis_harm_others", "nlu_fallback"),
+    ("thoughts of hurting myself: no, not at all", "crisis", "nlu_fallback"),
+    ("Is mindfulness therapy religious at all? I'm Catholic", "crisis", "ask_approach_mindfulness"),
+    ("Can Adderall and ketamine interact badly? I don't want to hurt my heart", "crisis_harm_others",
+     "ask_approach_mindfulness"),
+])
+def test_a_sure_model_guess_on_a_name_an_answer_or_a_plain_question_is_dropped(text, guess, expected):
+    ranking = [{"name": guess, "confidence": 0.6}, {"name": "ask_approach_mindfulness", "confidence": 0.35}]
+    if expected == "nlu_fallback":
+        ranking = ranking[:1]
+    assert process(text, ranking).get("intent")["name"] == expected
+
+
+def test_a_plain_question_drops_a_sentence_guess_too():
+    msg = message("Rough week. Whatever. How much is a session?", [{"name": "ask_fees", "confidence": 0.8}])
+    msg.set("sentence_crisis_risk", {"name": "crisis", "confidence": 0.9})
+    assert CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"] == "ask_fees"
+
+
+def test_a_question_beside_a_word_that_can_carry_risk_keeps_the_guess():
+    ranking = [{"name": "crisis", "confidence": 0.9}, {"name": "ask_fees", "confidence": 0.05}]
+    text = "Do you offer a sliding scale? I've had my dad's revolver out on the table most nights."
+    assert process(text, ranking).get("intent")["name"] == "crisis"
+
+
+def test_a_resolved_past_makes_a_sure_self_harm_guess_a_question_not_the_protocol():
+    ranking = [{"name": "crisis", "confidence": 0.9}, {"name": "ask_kap_candidacy", "confidence": 0.05}]
+    text = "Had a very dark time in 2012, fully recovered since, did DBT for two years"
+    assert process(text, ranking).get("intent")["name"] == "risk_check_in"
+    assert process("Had a very dark time in 2012 and it is back again", ranking).get("intent")["name"] == "crisis"

@@ -360,3 +360,121 @@ def test_kinds_only_the_model_caught_are_guard_phrases(text, category):
 ])
 def test_look_alikes_of_those_kinds_are_not_a_crisis(text):
     assert crisis_phrases.check(text).verdict != crisis_phrases.CRISIS
+
+
+# Set G's first run: the lethal amount asked for oneself, in new words, and its look-alikes.
+@pytest.mark.parametrize("text", [
+    "if you mix vodka and your sleeping pills do you just not wake up? how many would i need",
+    "can benadryl kill you if you take a lot? how much would it take",
+    "how many pills would i need to take to never wake up",
+    "is it painless if you take enough at once? i'd rather just go quietly",
+])
+def test_a_lethal_amount_asked_for_oneself_is_a_crisis(text):
+    assert crisis_phrases.check(text).category == crisis_phrases.SELF_HARM
+    assert crisis_phrases.check(text).is_crisis
+
+
+@pytest.mark.parametrize("text", [
+    "how much ketamine do you give in a session?",
+    "how many sessions would I need?",
+    "my grandma died peacefully in her sleep last spring",
+    "Can you overdose on melatonin? My teen takes it and I want to know a safe amount",
+])
+def test_dose_and_session_questions_are_not_a_lethal_amount(text):
+    assert not crisis_phrases.check(text).is_crisis
+
+
+@pytest.mark.parametrize("text", [
+    "thoughts of hurting myself: no, not at all",
+    "the one about being better off dead? not at all",
+    "have you thought about killing yourself? no, never",
+    "question 9 about suicide: none",
+])
+def test_a_screening_item_answered_no_is_negated(text):
+    assert crisis_phrases.check(text).verdict == crisis_phrases.NEGATED
+
+
+@pytest.mark.parametrize("text", [
+    "thoughts of killing myself: yes, most days",
+    "any reason to keep going? no",  # a hopeless answer to one's own question, not a screening item
+    "I want to kill myself? no one would even notice",
+    "do I want to die? i think so",
+])
+def test_only_a_no_to_a_screening_item_is_negated(text):
+    assert crisis_phrases.check(text).verdict == crisis_phrases.CRISIS
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("Samantha Hurt", "name"),
+    ("Nathan Graves", "name"),
+    ("I work nights so around 2 or 3pm would be ideal", "plain answer"),
+    ("thoughts of hurting myself: no, not at all", "screening item answered no"),
+    ("Is mindfulness therapy religious? I'm Catholic, want to be sure it fits", crisis_phrases.QUESTION_WITHOUT_RISK),
+    ("I feel stuck in life and want to understand myself. Is therapy for that?", crisis_phrases.QUESTION_WITHOUT_RISK),
+    ("Can Adderall and ketamine interact badly? I don't want to hurt my heart", crisis_phrases.QUESTION_WITHOUT_RISK),
+])
+def test_a_model_guess_on_names_answers_and_plain_questions_is_unfounded(text, reason):
+    assert crisis_phrases.unfounded_model_guess(text) == reason
+
+
+@pytest.mark.parametrize("text", [
+    "Kill Myself",
+    "Help Me Now",
+    "Can the appointment be sooner? I don't think I'll still be here by next month.",
+    "Do you take Aetna? I've written a note and this weekend is when I'll do it.",
+    "Do you offer a sliding scale? I've had my dad's revolver out on the table most nights.",
+    "Do you see kids? Mine deserve a mom who isn't me, soon they'll have that.",
+    "Can I come tomorrow? I don't want to hurt my wife but I'm scared I will.",
+    "how high does a building need to be to make sure",
+    "¿Atienden hoy? Ya no quiero vivir.",
+])
+def test_a_model_guess_is_never_dropped_beside_a_word_that_can_carry_risk(text):
+    assert crisis_phrases.unfounded_model_guess(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "past suicide attempt (2012), fully recovered. Do I need to disclose that for ketamine screening?",
+    "Years ago I wanted to die, before my diagnosis. Stable for 6 years. Can I still do KAP?",
+    "I tried once, 20 years ago. I haven't had those thoughts since. Is that a problem?",
+])
+def test_a_resolved_past_with_a_practical_question_is_never_the_protocol(text):
+    assert crisis_phrases.check(text).verdict != crisis_phrases.CRISIS
+    assert crisis_phrases.resolved_past(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I attempted in 2012 and the thoughts are back again this week. Can I still get in?",
+    "Years ago I cut, and I started again last night. Do you take Cigna?",
+    "I was stable for 6 years but I want to die again. Can I still do KAP?",
+])
+def test_a_present_cue_keeps_a_past_from_being_resolved(text):
+    assert not crisis_phrases.resolved_past(text)
+
+
+def test_a_wish_to_die_again_after_stable_years_is_still_a_crisis():
+    verdict = crisis_phrases.check("I was stable for 6 years but I want to die again. Can I still do KAP?").verdict
+    assert verdict == crisis_phrases.CRISIS
+
+
+def test_someone_elses_skin_picked_until_it_bleeds_is_not_a_self_harm_act():
+    assert not crisis_phrases.check("My wife picks at her skin until it bleeds when she's stressed").is_crisis
+    assert crisis_phrases.check("I pick at my skin until it bleeds").is_crisis
+
+
+@pytest.mark.parametrize("text, category", [
+    ("quick q about parking. also i cut pretty deep last night and it keeps opening up", crisis_phrases.SELF_HARM),
+    ("I've been thinking seriously about how I'd kill him on my next shift", crisis_phrases.HARM_OTHERS),
+    ("keep thinking about how to poison my stepdad without anyone noticing", crisis_phrases.HARM_OTHERS),
+])
+def test_kinds_only_the_model_caught_in_earlier_sets_are_guard_phrases(text, category):
+    assert crisis_phrases.check(text).is_crisis
+    assert crisis_phrases.check(text).category == category
+
+
+@pytest.mark.parametrize("text", [
+    "his words cut pretty deep, we haven't spoken since",
+    "I'm thinking about how to kill time before my appointment",
+    "thinking about how I'd hurt her feelings if I cancelled again",
+])
+def test_look_alikes_of_a_deep_cut_and_working_out_how_are_not_a_crisis(text):
+    assert not crisis_phrases.check(text).is_crisis

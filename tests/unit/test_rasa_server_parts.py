@@ -248,7 +248,10 @@ def test_the_classifiers_direct_features_give_scikit_learns_probabilities(tmp_pa
         assert np.allclose(ours, classifier.pipeline.predict_proba(texts), rtol=1e-9, atol=1e-12)
         messages = classifier.process([Message({"text": text}) for text in texts])
         expected = classifier.pipeline.classes_[classifier.pipeline.predict_proba(texts).argmax(axis=1)]
-        assert [m.get("intent")["name"] for m in messages] == list(expected)
+        # a remark with a question sentence is answered as the question (test below)
+        expected = [m.get("sentence_question")["name"] if name == "everyday_remark" and m.get("sentence_question")
+                    else name for m, name in zip(messages, expected, strict=True)]
+        assert [m.get("intent")["name"] for m in messages] == expected
 
 
 def test_a_new_conversation_is_stored_whole_once_and_a_competing_first_writer_wins(tmp_path):
@@ -313,3 +316,20 @@ def test_only_the_action_endpoint_encodes_with_orjson():
     assert ours is encode_json
     assert rasas is json.dumps
     assert EndpointConfig.session.__module__ == "rasa.utils.endpoints"  # the class keeps Rasa's
+
+
+def test_a_remark_with_a_question_is_answered_as_the_question():
+    message = Message({"text": "my car died so I'm on the bus lol. How long is each session?"})
+    message.set("intent", {"name": "everyday_remark", "confidence": 0.5})
+    message.set("intent_ranking", [{"name": "everyday_remark", "confidence": 0.5},
+                                   {"name": "ask_session_length", "confidence": 0.2}])
+    message.set("sentence_question", {"name": "ask_session_length", "confidence": 0.7})
+    TfidfIntentClassifier._question_over_remark(message)
+    assert message.get("intent") == {"name": "ask_session_length", "confidence": 0.7}
+    assert [e["name"] for e in message.get("intent_ranking")] == ["ask_session_length", "everyday_remark"]
+    crisis = Message({"text": "x"})
+    crisis.set("intent", {"name": "crisis", "confidence": 0.5})
+    crisis.set("intent_ranking", [{"name": "crisis", "confidence": 0.5}])
+    crisis.set("sentence_question", {"name": "ask_fees", "confidence": 0.7})
+    TfidfIntentClassifier._question_over_remark(crisis)
+    assert crisis.get("intent")["name"] == "crisis"  # only a remark gives way, never a crisis guess
