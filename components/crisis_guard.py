@@ -108,7 +108,8 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         # "Tuesday and Thursday afternoons" is a time, "Samantha Hurt" a name, "thoughts of hurting myself:
         # no, not at all" an answer, "Is mindfulness religious? I'm Catholic" a question: not a risk
         # (the question rule covers every sentence: none of them has a word that could carry risk).
-        if crisis_phrases.unfounded_model_guess(message.get(TEXT) or ""):
+        text = message.get(TEXT) or ""
+        if crisis_phrases.unfounded_model_guess(text):
             self._demote_crisis_guess(message)
             return
         sentence = message.get(SENTENCE_RISK) or {}
@@ -118,7 +119,7 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         # The model has learned Spanish almost only from crisis examples: on Spanish text its self-harm
         # guess is only ever a reason to ask (the Spanish phrase guard decides the protocol; see _ask
         # for the other kinds).
-        spanish = crisis_phrases.looks_spanish(crisis_phrases.normalise_es(message.get(TEXT) or ""))
+        spanish = crisis_phrases.looks_spanish(crisis_phrases.normalise_es(text))
         # A laugh or a story in a show or book: the model's self-harm guess alone is asked about,
         # never acted on (a risk phrase has already been ruled out above).
         # The check-in asks about ending one's life or self-harm, so only a self-harm guess is
@@ -126,8 +127,8 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         guess = name if name in CRISIS_INTENTS.values() else sentence.get(INTENT_NAME_KEY)
         # A resolved past ("years ago, stable since") is asked about, never acted on by the model alone.
         softened = (guess == CRISIS_INTENTS[crisis_phrases.SELF_HARM]
-                    and (crisis_phrases.softening_context(message.get(TEXT) or "") is not None
-                         or crisis_phrases.resolved_past(message.get(TEXT) or "")))
+                    and (crisis_phrases.softening_context(text) is not None
+                         or crisis_phrases.resolved_past(text)))
         only_ask = spanish or softened
         if name in CRISIS_INTENTS.values():
             if confidence < self.check_in_floor:
@@ -142,7 +143,7 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         sentence_risk = (sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.sentence_check_in_threshold
         # A crisis intent behind a fallback counts for a sentence, not for a name, e-mail address or
         # phone number (one or two words), where the model's guesses are noise.
-        words = len((message.get(TEXT) or "").split())
+        words = len(text.split())
         if sentence_risk:
             # one sentence of several: a guess of another kind needs the protocol threshold to act on
             self._ask(message, sentence.get(INTENT_NAME_KEY), sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0, spanish,
