@@ -90,14 +90,20 @@ class ActionRiskCheckIn(Action):
 def ask_check_in(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
     text = tracker.latest_message.get("text") or ""
     language = "es" if crisis_phrases.looks_spanish(crisis_phrases.normalise_es(text)) else "en"
-    dispatcher.utter_message(text=check_in_message(current_profile(), language),
+    category = checked_category(tracker.latest_message.get(crisis_phrases.CHECK_IN_ABOUT))
+    dispatcher.utter_message(text=check_in_message(current_profile(), language, category),
                              buttons=CHECK_IN_BUTTONS_ES if language == "es" else CHECK_IN_BUTTONS)
-    events = [SlotSet("crisis_language", language),
+    events = [SlotSet("crisis_language", language), SlotSet("check_in_category", category),
               SlotSet("check_in_topic", question_behind(tracker.latest_message.get("intent_ranking"))),
               SlotSet("check_in_paused_intake", is_intake_active(tracker))]
     if is_intake_active(tracker):
         return events + pause_events(tracker)
     return events + [ActiveLoop(None)]
+
+
+def checked_category(value: Any) -> str:
+    """The kind of risk the direct question asks about; anything unknown asks about self-harm."""
+    return value if value in crisis_phrases.CATEGORIES else crisis_phrases.SELF_HARM
 
 
 class ActionHandleYesNo(Action):
@@ -165,11 +171,13 @@ def answer_check_in(dispatcher: CollectingDispatcher, tracker: Tracker, domain: 
     with what the person asked (the question that came with the message, or the intake where it
     stopped)."""
     language = tracker.get_slot("crisis_language") or "en"
+    category = checked_category(tracker.get_slot("check_in_category"))
     if intent != "deny":
         answer = {"affirm": "yes", "unsure": "not sure"}.get(intent, "with distress")
-        return run_protocol(dispatcher, tracker, crisis_phrases.SELF_HARM, language, f"check-in answered {answer}")
-    dispatcher.utter_message(text=check_in_no_message(current_profile(), language))
-    events = [SlotSet("check_in_topic", None), SlotSet("check_in_paused_intake", False)]
+        return run_protocol(dispatcher, tracker, category, language, f"check-in answered {answer}")
+    dispatcher.utter_message(text=check_in_no_message(current_profile(), language, category))
+    events = [SlotSet("check_in_topic", None), SlotSet("check_in_paused_intake", False),
+              SlotSet("check_in_category", None)]
     if tracker.get_slot("check_in_paused_intake"):
         if tracker.get_slot("intake_consent") is True:
             mark_resumed(tracker)

@@ -6,12 +6,14 @@ included:
   however unsure the model was;
 - uncertain risk (a soft cue such as "I'm such a burden", or a crisis guess of the model alone,
   for the whole message or any sentence of it, below `protocol_threshold`) becomes
-  `risk_check_in`: the assistant asks directly instead of guessing either way; a guess of harm
-  to others, danger from others or a medical emergency is never turned into that self-harm
-  question but runs its own category's protocol (on Spanish text from `protocol_threshold` on);
-- a model-only crisis guess at or above `protocol_threshold` (whole message or one sentence)
-  stands, or is made the intent when only one sentence carries it, unless it is a self-harm guess
-  the message softens (humour markers, a story in a show or book): then it is asked about;
+  `risk_check_in`: the assistant asks directly instead of guessing either way, in the words of
+  the kind of risk guessed (self-harm, harm to others, a medical emergency, danger from others;
+  the kind travels with the message as `risk_check_in_about`);
+- a model-only crisis guess at or above `protocol_threshold` (whole message or one sentence;
+  Spanish text: only a guess of another kind than self-harm, from `spanish_other_kind_threshold`)
+  stands, or is made the intent when only one sentence carries it, unless the message keeps its
+  risk words at a distance (a story, a past that is over, general information, someone else's
+  wellbeing with no danger now) or a laugh softens a self-harm wish: then it is asked about;
 - a negation ("I'm not suicidal"), a figure of speech ("this traffic is killing me") or a mention
   of the topic without present risk replaces a crisis guess by the next non-crisis intent.
 The original ranking stays after the forced intent, so the check-in can answer the question
@@ -43,6 +45,11 @@ from components.tfidf_classifier import SENTENCE_QUESTION, SENTENCE_RISK
 CHECK_IN_INTENT = "risk_check_in"
 
 CRISIS_INTENTS = crisis_phrases.INTENT_FOR_CATEGORY
+
+
+def _distanced(text: Text) -> Optional[Text]:
+    """Placeholder until crisis_phrases.distanced lands: a resolved past."""
+    return "resolved past" if crisis_phrases.resolved_past(text) else None
 
 
 @DefaultV1Recipe.register(
@@ -94,7 +101,7 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
             if result.is_crisis:
                 self._force_intent(message, CRISIS_INTENTS[result.category])
             elif result.verdict == crisis_phrases.UNCERTAIN:
-                self._force_intent(message, CHECK_IN_INTENT)
+                self._force_intent(message, CHECK_IN_INTENT, about=result.category)
             elif result.verdict in (crisis_phrases.NEGATED, crisis_phrases.FIGURE_OF_SPEECH,
                                     crisis_phrases.TOPIC_MENTION):
                 self._demote_crisis_guess(message)
@@ -120,21 +127,19 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         # guess is only ever a reason to ask (the Spanish phrase guard decides the protocol; see _ask
         # for the other kinds).
         spanish = crisis_phrases.looks_spanish(crisis_phrases.normalise_es(text))
-        # A laugh or a story in a show or book: the model's self-harm guess alone is asked about,
-        # never acted on (a risk phrase has already been ruled out above).
-        # The check-in asks about ending one's life or self-harm, so only a self-harm guess is
-        # softened; a guess of danger from others, harm to others or a medical emergency is not.
+        # Risk words kept at a distance (a story, a past that is over, general information, someone
+        # else's wellbeing with no danger now): the model's guess alone, of any kind, is asked about
+        # in that kind's words, never acted on (a risk phrase has already been ruled out above).
+        # A laugh beside a wish softens only a self-harm guess.
         guess = name if name in CRISIS_INTENTS.values() else sentence.get(INTENT_NAME_KEY)
-        # A resolved past ("years ago, stable since") is asked about, never acted on by the model alone.
-        softened = (guess == CRISIS_INTENTS[crisis_phrases.SELF_HARM]
-                    and (crisis_phrases.softening_context(text) is not None
-                         or crisis_phrases.resolved_past(text)))
-        only_ask = spanish or softened
+        distanced = _distanced(text) is not None or (
+            guess == CRISIS_INTENTS[crisis_phrases.SELF_HARM] and crisis_phrases.softening_context(text) is not None)
+        only_ask = spanish or distanced
         if name in CRISIS_INTENTS.values():
             if confidence < self.check_in_floor:
                 self._demote_crisis_guess(message)
             elif confidence < self.protocol_threshold or only_ask:
-                self._ask(message, name, confidence, spanish)
+                self._ask(message, name, confidence, spanish, distanced)
             return
         if (sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.protocol_threshold and not only_ask:
             self._force_intent(message, sentence[INTENT_NAME_KEY])
@@ -145,31 +150,32 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         # phone number (one or two words), where the model's guesses are noise.
         words = len(text.split())
         if sentence_risk:
-            # one sentence of several: a guess of another kind needs the protocol threshold to act on
             self._ask(message, sentence.get(INTENT_NAME_KEY), sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0, spanish,
-                      floor=self.protocol_threshold)
+                      distanced)
         elif (name == DEFAULT_NLU_FALLBACK_INTENT_NAME and behind and words >= 3
               and behind[0].get(PREDICTED_CONFIDENCE_KEY, 0.0) >= self.check_in_threshold):
-            self._ask(message, behind[0].get(INTENT_NAME_KEY), behind[0].get(PREDICTED_CONFIDENCE_KEY, 0.0), spanish)
+            self._ask(message, behind[0].get(INTENT_NAME_KEY), behind[0].get(PREDICTED_CONFIDENCE_KEY, 0.0), spanish,
+                      distanced)
 
-    def _ask(self, message: Message, guess: Text, confidence: float, spanish: bool,
-             floor: Optional[float] = None) -> None:
-        """Where a self-harm guess is asked about. The check-in asks about ending one's life or hurting
-        oneself, the wrong question for someone in danger from another person, afraid of hurting
-        someone or in a medical emergency: a guess of those kinds runs its own protocol (911, the
-        hotlines) once it reaches the check-in floor (a sentence's guess: the protocol threshold). On
-        Spanish text, where the model has learned mostly from crisis examples and an ordinary "me va
-        a llevar" can look like a threat, that takes `spanish_other_kind_threshold`; below it the
-        person is asked."""
+    def _ask(self, message: Message, guess: Text, confidence: float, spanish: bool, distanced: bool) -> None:
+        """Uncertain risk: the direct question, in the words of the kind of risk guessed (self-harm,
+        harm to others, a medical emergency, danger from others). A guess of another kind than
+        self-harm runs its own protocol (911, the hotlines) from the protocol threshold, unless the
+        risk words are kept at a distance. On Spanish text, where the model has learned mostly from
+        crisis examples and an ordinary "me va a llevar" can look like a threat, that takes
+        `spanish_other_kind_threshold`."""
         other_kind = guess in CRISIS_INTENTS.values() and guess != CRISIS_INTENTS[crisis_phrases.SELF_HARM]
-        needed = self.spanish_other_kind_threshold if spanish else (floor or self.check_in_floor)
-        if other_kind and confidence >= needed:
+        needed = self.spanish_other_kind_threshold if spanish else self.protocol_threshold
+        if other_kind and not distanced and confidence >= needed:
             self._force_intent(message, guess)
         else:
-            self._force_intent(message, CHECK_IN_INTENT)
+            self._force_intent(message, CHECK_IN_INTENT, about=crisis_phrases.CATEGORY_FOR_INTENT.get(guess))
 
     @staticmethod
-    def _force_intent(message: Message, intent_name: Text) -> None:
+    def _force_intent(message: Message, intent_name: Text, about: Optional[Text] = None) -> None:
+        """Makes `intent_name` the intent; a check-in also records the kind of risk it asks about."""
+        if intent_name == CHECK_IN_INTENT:
+            message.set(crisis_phrases.CHECK_IN_ABOUT, about or crisis_phrases.SELF_HARM, add_to_output=True)
         forced = {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: 1.0}
         question = message.get(SENTENCE_QUESTION)
         ranking = ([question] if question else []) + [

@@ -22,6 +22,9 @@ INTENT_FOR_CATEGORY = {SELF_HARM: "crisis", HARM_OTHERS: "crisis_harm_others",
                        MEDICAL_EMERGENCY: "crisis_medical_emergency",
                        DANGER_FROM_OTHERS: "crisis_danger_from_others"}
 CATEGORY_FOR_INTENT = {intent: category for category, intent in INTENT_FOR_CATEGORY.items()}
+# The kind of risk a direct question (the check-in) asks about: set on the parsed message by the NLU
+# guard when it asks instead of acting, read by the check-in action. Absent: self-harm.
+CHECK_IN_ABOUT = "risk_check_in_about"
 
 # Verdicts
 CRISIS = "crisis"

@@ -34,25 +34,69 @@ CHECK_IN_BUTTONS_ES = [
 ]
 
 
-def check_in_message(profile: PracticeProfile, language: str = "en") -> str:
-    """The direct question asked when risk is uncertain (as the ASQ asks it), with the 988 line."""
-    lifeline = profile.crisis.get("lifeline", "988")
-    emergency = profile.crisis.get("emergency", "911")
+def check_in_message(profile: PracticeProfile, language: str = "en",
+                     category: str = crisis_phrases.SELF_HARM) -> str:
+    """The direct question asked when risk is uncertain (as the ASQ asks it), fitting the kind of
+    risk that may be there, with the line to call for that kind in the same message."""
+    c = profile.crisis
+    lifeline = c.get("lifeline", "988")
+    emergency = c.get("emergency", "911")
+    poison = c.get("poison_control", "1-800-222-1222")
+    hotline = c.get("domestic_violence", "1-800-799-7233")
     if language == "es":
-        return ("Quiero asegurarme de entenderte bien: ¿estás pensando en quitarte la vida o en hacerte "
-                "daño? Si quieres hablar con alguien ahora, llama al 988 y marca 2, o envía AYUDA por "
-                f"mensaje de texto al 988. En una emergencia, llama al {emergency}.")
-    return ("I want to check I understood you: are you having thoughts of ending your life or hurting "
-            f"yourself? If you want to talk to someone now, call or text {lifeline} any time, or call "
-            f"{emergency} in an emergency.")
+        question = {
+            crisis_phrases.DANGER_FROM_OTHERS:
+                "¿alguien te está lastimando o amenazando, o hay un niño o una niña en peligro? Si estás en "
+                f"peligro ahora, llama al {emergency}. La Línea Nacional sobre la Violencia Doméstica "
+                f"({hotline}, hablan español) atiende las 24 horas.",
+            crisis_phrases.MEDICAL_EMERGENCY:
+                "¿alguien tiene una emergencia médica ahora, por ejemplo por tomar demasiado de un medicamento "
+                f"o sustancia? Si es así, llama al {emergency} ahora, o a Control de Envenenamientos al {poison}.",
+            crisis_phrases.HARM_OTHERS:
+                "¿estás pensando en lastimar a otra persona? Si alguien está en peligro ahora, llama al "
+                f"{emergency}. Para hablar con un consejero en español, llama al 988 y marca 2.",
+        }.get(category, "¿estás pensando en quitarte la vida o en hacerte daño? Si quieres hablar con alguien "
+                        "ahora, llama al 988 y marca 2, o envía AYUDA por mensaje de texto al 988. En una "
+                        f"emergencia, llama al {emergency}.")
+        return "Quiero asegurarme de entenderte bien: " + question
+    question = {
+        crisis_phrases.DANGER_FROM_OTHERS:
+            "is someone hurting you, threatening you or keeping you from leaving, or is a child at risk? If "
+            f"you are in danger right now, call {emergency}. The National Domestic Violence Hotline is there "
+            f"any time: call {hotline} or {c.get('domestic_violence_text', 'text START to 88788')}.",
+        crisis_phrases.MEDICAL_EMERGENCY:
+            "is someone having a medical emergency right now, for example after taking too much of a "
+            f"medicine or substance? If so, call {emergency} now, or call Poison Control at {poison}.",
+        crisis_phrases.HARM_OTHERS:
+            "are you having thoughts of hurting someone else? If anyone is in danger right now, call "
+            f"{emergency}. To talk it through with a counselor, call or text {lifeline} any time.",
+    }.get(category, "are you having thoughts of ending your life or hurting yourself? If you want to talk to "
+                    f"someone now, call or text {lifeline} any time, or call {emergency} in an emergency.")
+    return "I want to check I understood you: " + question
 
 
-def check_in_no_message(profile: PracticeProfile, language: str = "en") -> str:
-    lifeline = profile.crisis.get("lifeline", "988")
+def check_in_no_message(profile: PracticeProfile, language: str = "en",
+                        category: str = crisis_phrases.SELF_HARM) -> str:
+    """The answer to "no": thanks, and the line that fits the kind of risk that was asked about."""
+    c = profile.crisis
+    lifeline = c.get("lifeline", "988")
+    emergency = c.get("emergency", "911")
     if language == "es":
-        return ("Gracias por decírmelo. Si eso cambia, puedes llamar al 988 y marcar 2, o enviar AYUDA "
-                "al 988, a cualquier hora.")
-    return f"Thank you for telling me. If that changes, you can call or text {lifeline} any time."
+        line = {
+            crisis_phrases.DANGER_FROM_OTHERS:
+                f"llama al {emergency} en una emergencia, o a la Línea Nacional sobre la Violencia Doméstica al "
+                f"{c.get('domestic_violence', '1-800-799-7233')}",
+            crisis_phrases.MEDICAL_EMERGENCY: f"llama al {emergency}",
+        }.get(category, "llama al 988 y marca 2, o envía AYUDA al 988")
+        return f"Gracias por decírmelo. Si eso cambia, {line}, a cualquier hora."
+    line = {
+        crisis_phrases.DANGER_FROM_OTHERS:
+            f"call {emergency} in an emergency, or the National Domestic Violence Hotline at "
+            f"{c.get('domestic_violence', '1-800-799-7233')}",
+        crisis_phrases.MEDICAL_EMERGENCY:
+            f"call {emergency}, or Poison Control at {c.get('poison_control', '1-800-222-1222')}",
+    }.get(category, f"call or text {lifeline}")
+    return f"Thank you for telling me. If that changes, you can {line} any time."
 
 
 def _closing(alerted: bool, question: str = "Are you safe right now?") -> str:

@@ -82,6 +82,25 @@ def test_yes_or_not_sure_to_the_direct_question_runs_the_crisis_protocol(assista
     assert "988" in reply and "911" in reply and "Are you safe right now?" in reply
 
 
+PAST_VIOLENCE = "years ago my dad hit me a lot, I moved out when I was 18 and I am fine now. Can therapy help?"
+
+
+def test_uncertain_danger_from_someone_else_is_asked_about_in_its_own_words(assistant):
+    # The question and its "yes" keep the kind of risk through Rasa to the action server.
+    conversation = sender()
+    reply = assistant.text(conversation, PAST_VIOLENCE)
+    assert "hurting you, threatening you" in reply and "1-800-799-7233" in reply and CHECK_IN not in reply
+    protocol = assistant.text(conversation, "yes")
+    assert "1-800-799-7233" in protocol and "1-800-422-4453" in protocol and "Are you safe right now?" in protocol
+
+
+def test_no_to_a_question_about_danger_from_someone_else_names_its_hotline(assistant):
+    conversation = sender()
+    assistant.text(conversation, PAST_VIOLENCE)
+    follow_up = assistant.text(conversation, "no")
+    assert "Thank you for telling me" in follow_up and "1-800-799-7233" in follow_up
+
+
 def test_every_fallback_carries_the_988_line(assistant):
     conversation = sender()
     assert "988" in assistant.text(conversation, "blorp wizzle frobnicate")

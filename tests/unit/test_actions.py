@@ -127,6 +127,50 @@ def test_no_to_the_direct_question_thanks_and_answers_what_was_asked(make_tracke
     assert SlotSet("check_in_topic", None) in events and "Crisis alert" not in caplog.text
 
 
+@pytest.mark.parametrize("about, language, must, must_not", [
+    ("danger_from_others", "en", ["hurting you, threatening you", "911", "1-800-799-7233", "88788"],
+     ["ending your life"]),
+    ("medical_emergency", "en", ["medical emergency right now", "911", "1-800-222-1222"], ["ending your life"]),
+    ("harm_others", "en", ["thoughts of hurting someone else", "911", "988"], ["ending your life"]),
+    ("self_harm", "en", ["thoughts of ending your life or hurting yourself", "988"], []),
+    ("danger_from_others", "es", ["lastimando o amenazando", "911", "1-800-799-7233"], ["quitarte la vida"]),
+    ("medical_emergency", "es", ["emergencia médica", "911", "1-800-222-1222"], ["quitarte la vida"]),
+    ("bogus_kind", "en", ["thoughts of ending your life"], []),
+])
+def test_the_direct_question_fits_the_kind_of_risk_guessed(make_tracker, caplog, about, language, must, must_not):
+    text = "mi pareja me da miedo a veces, no sé" if language == "es" else "my partner scares me sometimes, idk"
+    tracker = make_tracker(text, "risk_check_in")
+    tracker.latest_message["risk_check_in_about"] = about
+    messages, events = run(ActionRiskCheckIn(), tracker)
+    for needle in must:
+        assert needle in messages[0]["text"]
+    for needle in must_not:
+        assert needle not in messages[0]["text"]
+    assert SlotSet("check_in_category", about if about != "bogus_kind" else "self_harm") in events
+    assert "Crisis alert" not in caplog.text
+
+
+@pytest.mark.parametrize("about, must", [
+    ("danger_from_others", ["1-800-799-7233", "Are you safe right now?"]),
+    ("medical_emergency", ["medical emergency", "Poison Control"]),
+    ("harm_others", ["911", "Are you and the people around you safe right now?"]),
+])
+def test_yes_to_a_question_about_another_kind_runs_that_kinds_protocol(make_tracker, caplog, about, must):
+    tracker = make_tracker("yes", "affirm", slots={"check_in_category": about})
+    messages, events = run(ActionAnswerCheckIn(), tracker)
+    for needle in must:
+        assert needle in messages[0]["text"]
+    assert SlotSet("crisis_category", about) in events
+    assert f"category={about}" in caplog.text
+
+
+def test_no_to_a_question_about_danger_from_others_names_its_hotline(make_tracker, caplog):
+    tracker = make_tracker("no", "deny", slots={"check_in_category": "danger_from_others"})
+    messages, events = run(ActionAnswerCheckIn(), tracker)
+    assert "Thank you for telling me" in messages[0]["text"] and "1-800-799-7233" in messages[0]["text"]
+    assert SlotSet("check_in_category", None) in events and "Crisis alert" not in caplog.text
+
+
 def test_no_to_the_direct_question_mid_intake_goes_back_to_the_intake(make_tracker):
     tracker = make_tracker("no", "deny", slots={"check_in_paused_intake": True})
     _, events = run(ActionAnswerCheckIn(), tracker)

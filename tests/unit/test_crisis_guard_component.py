@@ -3,6 +3,7 @@
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
+from clinic.domain.crisis_phrases import CATEGORY_FOR_INTENT
 from components.crisis_guard import CrisisPhraseGuard
 
 
@@ -118,11 +119,15 @@ def test_a_sure_self_harm_sentence_in_a_softened_message_is_asked_about():
 
 @pytest.mark.parametrize("guess", ["crisis_danger_from_others", "crisis_harm_others", "crisis_medical_emergency"])
 def test_softening_never_turns_other_kinds_of_crisis_into_the_self_harm_question(guess):
-    # The check-in asks about ending one's life; someone in danger from a partner must not be
-    # asked that instead of getting the protocol, whatever laugh or show the message mentions.
+    # The self-harm check-in asks about ending one's life; someone in danger from a partner must not
+    # be asked that, whatever laugh or show the message mentions: their own protocol, or at most the
+    # question about their own kind of risk (with 911 and their hotline in it).
     text = "my husband gets really scary when he drinks lol, the last episode of his show set him off"
     ranking = [{"name": guess, "confidence": 0.8}, {"name": "everyday_remark", "confidence": 0.1}]
-    assert process(text, ranking).get("intent")["name"] == guess
+    result = process(text, ranking)
+    assert result.get("intent")["name"] == guess or (
+        result.get("intent")["name"] == "risk_check_in"
+        and result.get("risk_check_in_about") == CATEGORY_FOR_INTENT[guess])
 
 
 @pytest.mark.parametrize("text, forced", [
@@ -135,14 +140,35 @@ def test_a_risk_phrase_wins_over_any_softening(text, forced):
     assert process(text, ranking).get("intent") == {"name": forced, "confidence": 1.0}
 
 
-# The check-in asks about ending one's life or self-harm: the wrong question for someone in danger
-# from another person, afraid of hurting someone or in a medical emergency.
+# The self-harm check-in is the wrong question for someone in danger from another person, afraid of
+# hurting someone or in a medical emergency: an unsure guess of those kinds is asked about in its
+# own words, and a sure one runs its own protocol.
 @pytest.mark.parametrize("guess", ["crisis_danger_from_others", "crisis_harm_others", "crisis_medical_emergency"])
-def test_an_unsure_guess_of_another_kind_runs_its_own_protocol_not_the_self_harm_question(guess):
-    ranking = [{"name": guess, "confidence": 0.42}, {"name": "ask_hours", "confidence": 0.2}]
-    assert process("everything is grey and heavy lately", ranking).get("intent") == {"name": guess, "confidence": 1.0}
-    behind = [{"name": "nlu_fallback", "confidence": 0.25}, {"name": guess, "confidence": 0.36}]
-    assert process("everything is grey and heavy lately", behind).get("intent")["name"] == guess
+def test_an_unsure_guess_of_another_kind_is_asked_about_in_its_own_words(guess):
+    for ranking in ([{"name": guess, "confidence": 0.42}, {"name": "ask_hours", "confidence": 0.2}],
+                    [{"name": "nlu_fallback", "confidence": 0.25}, {"name": guess, "confidence": 0.36}]):
+        result = process("everything is grey and heavy lately", ranking)
+        assert result.get("intent") == {"name": "risk_check_in", "confidence": 1.0}
+        assert result.get("risk_check_in_about") == CATEGORY_FOR_INTENT[guess]
+    sure = [{"name": guess, "confidence": 0.55}, {"name": "ask_hours", "confidence": 0.2}]
+    assert process("everything is grey and heavy lately", sure).get("intent")["name"] == guess
+
+
+@pytest.mark.parametrize("text, guess", [
+    ("I overdosed once in college, ten years ago, and have been stable and sober since", "crisis_medical_emergency"),
+    ("back in 2015 my ex used to hit me, I've been out and safe for years now", "crisis_danger_from_others"),
+])
+def test_a_sure_guess_of_another_kind_about_a_past_that_is_over_is_asked_about(text, guess):
+    result = process(text, [{"name": guess, "confidence": 0.9}, {"name": "ask_kap_candidacy", "confidence": 0.05}])
+    assert result.get("intent")["name"] == "risk_check_in"
+    assert result.get("risk_check_in_about") == CATEGORY_FOR_INTENT[guess]
+
+
+def test_a_self_harm_check_in_says_so():
+    result = process("everything is grey and heavy lately", [{"name": "crisis", "confidence": 0.4},
+                                                            {"name": "ask_hours", "confidence": 0.2}])
+    assert result.get("intent")["name"] == "risk_check_in"
+    assert result.get("risk_check_in_about") == "self_harm"
 
 
 def test_a_faint_guess_of_another_kind_behind_a_fallback_is_still_asked_about():
