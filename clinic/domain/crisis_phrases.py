@@ -137,7 +137,9 @@ _ABUSER = (
 _ABUSE_VERB = (
     r"(?:hits?|hit|hitting|beats?|beat|beating|chokes?|choked|choking|strangle[sd]?|strangling|punche[sd]|punches|"
     r"slaps?|slapped|kicks?|kicked|hurts|hurting|rapes?|raped|abuses?|abused|abusing|threaten(?:s|ed)?|shoved|"
-    r"shoves|pushed|pushes|smacks?|smacked|attacked|attacks|locks?|locked|won't let)"
+    r"shoves|pushed|pushes|smacks?|smacked|attacked|attacks|locks?|locked|"
+    # "my boss won't let me leave early" is a workplace rule
+    r"won't let(?= me (?!(?:\w+ )?(?:early|on time|time off|from home|until|till|before|after)\b)))"
 )
 _CHILD = (
     r"(?:my|a|the|his|her|our|their) (?:\w+ )?(?:kids?|child|children|son|daughter|baby|toddler|niece|nephew|"
@@ -206,6 +208,9 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"(?: (?:that was )?(?:in|from) (?:the|my|our|her|his) (?:medicine |bathroom |pill )?"
         r"(?:cabinet|cupboard|drawer|bottles?|box|stash|organi[sz]er))\b|"
         r"\bemptied (?:the|my|a|her|his) (?:whole )?(?:pill |medicine )?(?:bottles?|cabinet)\b|"
+        r"\b(?:vomiting|vomited|throwing up|threw up|puking|puked|coughing|coughed|spitting)(?: up)? "
+        r"(?:blood|bloody|what looks like (?:blood|coffee grounds))\b|\bblood in (?:my|his|her) (?:vomit|puke)\b|"
+        r"\b(?:vomit|puke) (?:is|has|with|full of) blood\b",
         r"\b(?:swallowed|took|taken|downed|popped) (?:everything|all|a bunch|a lot|a handful|handfuls|the whole|"
         r"the rest|every|loads|lots)\b.{0,60}\b(?:getting|feeling|feel|i'm|so|really|very) "
         r"(?:sleepy|drowsy|woozy|dizzy|numb|heavy|faint|out of it)\b",
@@ -283,6 +288,16 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\bcomes? into my (?:room|bed)\b.{0,20}\bat night\b|\bknows? where i live\b|\bbeing followed\b|"
         r"\bfollow(?:s|ed|ing) me home\b|"
         r"\b(?:raped|sexually assaulted) me\b|\b(?:i was|i've been|i got) (?:just )?(?:raped|sexually assaulted)\b",
+        # Coercive control: kept from leaving, papers or money taken by the person one lives with.
+        r"\b(?:won't|will not|doesn't|does not|never) lets? me (?:leave|out of (?:the|his|her|their|our) "
+        r"(?:house|apartment|flat|room|sight))\b(?! (?:early|work|class|school|before|until|till|at|on|for|to|"
+        r"without|after)\b)",
+        r"\b(?:took|takes|taken|taking|kept|keeps|keeping|hid|hides|hiding|hidden|confiscated|withholds?|"
+        r"withholding|holds?|holding|locked up) (?:away )?(?:my|all my) (?:passport|documents|papers|"
+        r"immigration papers|visa|green card|birth certificate|id card|id)\b(?=.{0,120}\b(?:won't let|can't leave|"
+        r"cannot leave|locks?|locked|get out|escape|scared|afraid|threat\w*|hits?|money|trapped|won't give)\b)|"
+        r"\b(?:takes|took|taking|keeps|controls) (?:all )?my (?:money|paycheck|wages|salary|cards)\b"
+        r"(?=.{0,120}\b(?:won't let me|passport|documents|papers|can't leave|locks? me|locked me)\b)",
     ]
 ] + [
     (HARM_OTHERS, re.compile(p)) for p in [
@@ -347,6 +362,13 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf"\b(?:use|using) (?:it|them|this|that|a gun|a knife|the gun|the knife) on {_PERSON}\b",
         rf"\ba (?:gun|knife|weapon|rifle|pistol|bat) to {_HARM_VERB}\b",
         r"\bwith (?:them|him|her|everyone|people|the family|my family|the kids)(?: still)? (?:inside|in it|in there)\b",
+        r"\b(?:ran|run|tried to run|almost ran|nearly ran|rammed|swerved at|drove at|hit|pushed|shoved|tripped|"
+        r"punched|stabbed|attacked|hurt) (?:someone|somebody|him|her|them|a (?:guy|man|woman|kid|cyclist|pedestrian|"
+        r"stranger|driver)|that (?:guy|man|woman|driver))"
+        r"(?: (?:over|down|off the road|with my car|with the car|today|yesterday|last night|again))?"
+        r" (?:on purpose|deliberately|intentionally)\b",
+        r"\b(?:on purpose|deliberately|intentionally)\b.{0,80}\b(?:find|finding|track|tracking|hunt|hunting|go after|"
+        r"going after) (?:him|her|them|that \w+|the (?:guy|man|woman|driver))(?: down)?(?: again)?\b",
     ]
 ] + [
     (SELF_HARM, re.compile(p)) for p in [
@@ -562,6 +584,10 @@ _METHOD = (r"(?:hanging|hanging myself|hanging yourself|carbon monoxide|co poiso
            r"jumping off \w+|drowning|shooting myself|"
            r"a gun|gun|bleeding out|slitting \w+ \w+|helium|overdos(?:e|ing)|an overdose|train|the tracks|exhaust|"
            r"suffocat\w+|a bridge|the bridge)")
+# Ways of dying, beside "painless" or "quick"; narrower than _METHOD ("jumping" alone is a sport).
+_LETHAL_METHOD = (r"(?:hanging|hanging myself|carbon monoxide|co poisoning|car exhaust|exhaust fumes|helium|"
+                  r"drowning|bleeding out|slitting (?:my|your) wrists|an overdose|overdosing|overdose|"
+                  r"jumping (?:off|from) \w+|shooting (?:myself|yourself)|suffocat\w+|freezing to death)")
 _SELF_HARM_MORE = [
     # a lethal amount asked for oneself: "you just stop breathing in your sleep? how much would i need",
     # "can you die from it if you take enough at once? I'd rather go peacefully"
@@ -729,6 +755,35 @@ _SELF_HARM_MORE = [
     r"\bthought about going further\b|\bcutting (?:pretty )?(?:regularly|again|a lot)\b",
     r"\b(?:driving|drive) off the road\b",
     r"\b(?:gun|pistol)\b.{0,60}\b(?:taken it out|take it out|think about it)\b",
+    # A dose that would stop one's own heart ("what amount of my insulin would stop my heart"); "stop my
+    # heart racing" is a side effect asked about.
+    r"\b(?:what|which|how much|how many)\b(?: \w+){0,6}? (?:would|will|could|to|does it take to) "
+    r"(?:stop|shut down) my (?:heart|breathing)\b(?! (?:from |racing|pounding|skipping|fluttering|beating so))|"
+    r"\b(?:make|making) my heart stop\b",
+    # A method question, then "I need to know for me / asking for myself": the asker is the one at risk.
+    r"^(?=.*\b(?:need to know|want to know|asking|it's|this is|question is|i'm asking) for (?:me|myself)\b)"
+    r"(?=.*\b(?:painless|lethal|fatal|to die|kill (?:you|me|a person|someone)|stop (?:my|your|a) heart|"
+    r"(?:not|never) wake up|bleed out|surest|how (?:much|many) would)\b).*",
+    # "quick and painless" beside a way of dying ("is carbon monoxide quick and painless", "a painless
+    # overdose"); "is the ketamine injection quick and painless" names no way of dying.
+    rf"\b{_LETHAL_METHOD}\b.{{0,40}}\b(?:(?:quick|fast|peaceful|easy)(?: and| &|,)? )?painless\b|"
+    rf"\b(?:is|would|does|will) {_LETHAL_METHOD}\b.{{0,30}}\b(?:quick|fast|peaceful|hurt)\b|"
+    rf"\bpainless\b.{{0,30}}\b{_LETHAL_METHOD}\b",
+    # A relapse told in a cover story or with stitches or depth, and wanting more ("'cat scratches'
+    # again, except they're not, deep enough for stitches and I still want more").
+    r"\b(?:need(?:s|ed)? stitches|need(?:s|ed)? stiches|pretty deep|so deep|too deep|really deep|deep this time|"
+    r"deeper|deepest)\b.{0,60}\b(?:(?:still |i )?want(?:ed)? (?:more|to do more|to go deeper|to keep going|"
+    r"it to be worse)(?! (?:info|information|details|sessions|time|than))|(?:didn't|did not|don't) want to stop)\b|"
+    r"\b(?:scratches|an accident|the cat|just clumsy|clumsy)\b.{0,30}\bexcept (?:they're|they are|theyre|it's|"
+    r"its|it was|they were) not\b|"
+    r"\b(?:tell|told) (?:people|everyone|them|my \w+) (?:it's|it was|they're|they were|that it's) "
+    r"(?:from )?(?:the cat|cat scratches|an accident)\b",
+    # A passive wish at the wheel: not turning at a curve, drifting into oncoming traffic.
+    r"\bjust (?:not|never) (?:turn|turning|steer|steering)(?: the wheel)?\b|"
+    r"\b(?:not|stop|never) turning the wheel\b|\blet(?:ting)? go of the (?:steering )?wheel\b(?! to)|"
+    r"\b(?:think(?:ing)? about|thought about|imagine|imagining|tempted to|want to|urges? to|picture|picturing|"
+    r"hop(?:e|ing) (?:i|to)|wish i could|could just)\b.{0,30}\b(?:drift\w*|swerv\w*|veer\w*|steer\w*|driv\w*|"
+    r"pull\w*)\b.{0,25}\b(?:oncoming|into (?:a|the) (?:semi|truck|median|wall|guardrail|pillar))\b",
 ]
 _CRISIS_PATTERNS += [(SELF_HARM, re.compile(p)) for p in _SELF_HARM_MORE]
 
