@@ -140,7 +140,9 @@ _ABUSER = (
 _ABUSE_VERB = (
     r"(?:hits?|hit|hitting|beats?|beat|beating|chokes?|choked|choking|strangle[sd]?|strangling|punche[sd]|punches|"
     r"slaps?|slapped|kicks?|kicked|hurts|hurting|rapes?|raped|abuses?|abused|abusing|threaten(?:s|ed)?|shoved|"
-    r"shoves|pushed|pushes|smacks?|smacked|attacked|attacks|locks?|locked|won't let)"
+    r"shoves|pushed|pushes|smacks?|smacked|attacked|attacks|locks?|locked|"
+    # "my boss won't let me leave early" is a workplace rule
+    r"won't let(?= me (?!(?:\w+ )?(?:early|on time|time off|from home|until|till|before|after)\b)))"
 )
 _CHILD = (
     r"(?:my|a|the|his|her|our|their) (?:\w+ )?(?:kids?|child|children|son|daughter|baby|toddler|niece|nephew|"
@@ -209,6 +211,9 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"(?: (?:that was )?(?:in|from) (?:the|my|our|her|his) (?:medicine |bathroom |pill )?"
         r"(?:cabinet|cupboard|drawer|bottles?|box|stash|organi[sz]er))\b|"
         r"\bemptied (?:the|my|a|her|his) (?:whole )?(?:pill |medicine )?(?:bottles?|cabinet)\b|"
+        r"\b(?:vomiting|vomited|throwing up|threw up|puking|puked|coughing|coughed|spitting)(?: up)? "
+        r"(?:blood|bloody|what looks like (?:blood|coffee grounds))\b|\bblood in (?:my|his|her) (?:vomit|puke)\b|"
+        r"\b(?:vomit|puke) (?:is|has|with|full of) blood\b",
         r"\b(?:swallowed|took|taken|downed|popped) (?:everything|all|a bunch|a lot|a handful|handfuls|the whole|"
         r"the rest|every|loads|lots)\b.{0,60}\b(?:getting|feeling|feel|i'm|so|really|very) "
         r"(?:sleepy|drowsy|woozy|dizzy|numb|heavy|faint|out of it)\b",
@@ -286,6 +291,16 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\bcomes? into my (?:room|bed)\b.{0,20}\bat night\b|\bknows? where i live\b|\bbeing followed\b|"
         r"\bfollow(?:s|ed|ing) me home\b|"
         r"\b(?:raped|sexually assaulted) me\b|\b(?:i was|i've been|i got) (?:just )?(?:raped|sexually assaulted)\b",
+        # Coercive control: kept from leaving, papers or money taken by the person one lives with.
+        r"\b(?:won't|will not|doesn't|does not|never) lets? me (?:leave|out of (?:the|his|her|their|our) "
+        r"(?:house|apartment|flat|room|sight))\b(?! (?:early|work|class|school|before|until|till|at|on|for|to|"
+        r"without|after)\b)",
+        r"\b(?:took|takes|taken|taking|kept|keeps|keeping|hid|hides|hiding|hidden|confiscated|withholds?|"
+        r"withholding|holds?|holding|locked up) (?:away )?(?:my|all my) (?:passport|documents|papers|"
+        r"immigration papers|visa|green card|birth certificate|id card|id)\b(?=.{0,120}\b(?:won't let|can't leave|"
+        r"cannot leave|locks?|locked|get out|escape|scared|afraid|threat\w*|hits?|money|trapped|won't give)\b)|"
+        r"\b(?:takes|took|taking|keeps|controls) (?:all )?my (?:money|paycheck|wages|salary|cards)\b"
+        r"(?=.{0,120}\b(?:won't let me|passport|documents|papers|can't leave|locks? me|locked me)\b)",
     ]
 ] + [
     (HARM_OTHERS, re.compile(p)) for p in [
@@ -350,6 +365,13 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf"\b(?:use|using) (?:it|them|this|that|a gun|a knife|the gun|the knife) on {_PERSON}\b",
         rf"\ba (?:gun|knife|weapon|rifle|pistol|bat) to {_HARM_VERB}\b",
         r"\bwith (?:them|him|her|everyone|people|the family|my family|the kids)(?: still)? (?:inside|in it|in there)\b",
+        r"\b(?:ran|run|tried to run|almost ran|nearly ran|rammed|swerved at|drove at|hit|pushed|shoved|tripped|"
+        r"punched|stabbed|attacked|hurt) (?:someone|somebody|him|her|them|a (?:guy|man|woman|kid|cyclist|pedestrian|"
+        r"stranger|driver)|that (?:guy|man|woman|driver))"
+        r"(?: (?:over|down|off the road|with my car|with the car|today|yesterday|last night|again))?"
+        r" (?:on purpose|deliberately|intentionally)\b",
+        r"\b(?:on purpose|deliberately|intentionally)\b.{0,80}\b(?:find|finding|track|tracking|hunt|hunting|go after|"
+        r"going after) (?:him|her|them|that \w+|the (?:guy|man|woman|driver))(?: down)?(?: again)?\b",
     ]
 ] + [
     (SELF_HARM, re.compile(p)) for p in [
@@ -565,6 +587,10 @@ _METHOD = (r"(?:hanging|hanging myself|hanging yourself|carbon monoxide|co poiso
            r"jumping off \w+|drowning|shooting myself|"
            r"a gun|gun|bleeding out|slitting \w+ \w+|helium|overdos(?:e|ing)|an overdose|train|the tracks|exhaust|"
            r"suffocat\w+|a bridge|the bridge)")
+# Ways of dying, beside "painless" or "quick"; narrower than _METHOD ("jumping" alone is a sport).
+_LETHAL_METHOD = (r"(?:hanging|hanging myself|carbon monoxide|co poisoning|car exhaust|exhaust fumes|helium|"
+                  r"drowning|bleeding out|slitting (?:my|your) wrists|an overdose|overdosing|overdose|"
+                  r"jumping (?:off|from) \w+|shooting (?:myself|yourself)|suffocat\w+|freezing to death)")
 _SELF_HARM_MORE = [
     # a lethal amount asked for oneself: "you just stop breathing in your sleep? how much would i need",
     # "can you die from it if you take enough at once? I'd rather go peacefully"
@@ -732,6 +758,35 @@ _SELF_HARM_MORE = [
     r"\bthought about going further\b|\bcutting (?:pretty )?(?:regularly|again|a lot)\b",
     r"\b(?:driving|drive) off the road\b",
     r"\b(?:gun|pistol)\b.{0,60}\b(?:taken it out|take it out|think about it)\b",
+    # A dose that would stop one's own heart ("what amount of my insulin would stop my heart"); "stop my
+    # heart racing" is a side effect asked about.
+    r"\b(?:what|which|how much|how many)\b(?: \w+){0,6}? (?:would|will|could|to|does it take to) "
+    r"(?:stop|shut down) my (?:heart|breathing)\b(?! (?:from |racing|pounding|skipping|fluttering|beating so))|"
+    r"\b(?:make|making) my heart stop\b",
+    # A method question, then "I need to know for me / asking for myself": the asker is the one at risk.
+    r"^(?=.*\b(?:need to know|want to know|asking|it's|this is|question is|i'm asking) for (?:me|myself)\b)"
+    r"(?=.*\b(?:painless|lethal|fatal|to die|kill (?:you|me|a person|someone)|stop (?:my|your|a) heart|"
+    r"(?:not|never) wake up|bleed out|surest|how (?:much|many) would)\b).*",
+    # "quick and painless" beside a way of dying ("is carbon monoxide quick and painless", "a painless
+    # overdose"); "is the ketamine injection quick and painless" names no way of dying.
+    rf"\b{_LETHAL_METHOD}\b.{{0,40}}\b(?:(?:quick|fast|peaceful|easy)(?: and| &|,)? )?painless\b|"
+    rf"\b(?:is|would|does|will) {_LETHAL_METHOD}\b.{{0,30}}\b(?:quick|fast|peaceful|hurt)\b|"
+    rf"\bpainless\b.{{0,30}}\b{_LETHAL_METHOD}\b",
+    # A relapse told in a cover story or with stitches or depth, and wanting more ("'cat scratches'
+    # again, except they're not, deep enough for stitches and I still want more").
+    r"\b(?:need(?:s|ed)? stitches|need(?:s|ed)? stiches|pretty deep|so deep|too deep|really deep|deep this time|"
+    r"deeper|deepest)\b.{0,60}\b(?:(?:still |i )?want(?:ed)? (?:more|to do more|to go deeper|to keep going|"
+    r"it to be worse)(?! (?:info|information|details|sessions|time|than))|(?:didn't|did not|don't) want to stop)\b|"
+    r"\b(?:scratches|an accident|the cat|just clumsy|clumsy)\b.{0,30}\bexcept (?:they're|they are|theyre|it's|"
+    r"its|it was|they were) not\b|"
+    r"\b(?:tell|told) (?:people|everyone|them|my \w+) (?:it's|it was|they're|they were|that it's) "
+    r"(?:from )?(?:the cat|cat scratches|an accident)\b",
+    # A passive wish at the wheel: not turning at a curve, drifting into oncoming traffic.
+    r"\bjust (?:not|never) (?:turn|turning|steer|steering)(?: the wheel)?\b|"
+    r"\b(?:not|stop|never) turning the wheel\b|\blet(?:ting)? go of the (?:steering )?wheel\b(?! to)|"
+    r"\b(?:think(?:ing)? about|thought about|imagine|imagining|tempted to|want to|urges? to|picture|picturing|"
+    r"hop(?:e|ing) (?:i|to)|wish i could|could just)\b.{0,30}\b(?:drift\w*|swerv\w*|veer\w*|steer\w*|driv\w*|"
+    r"pull\w*)\b.{0,25}\b(?:oncoming|into (?:a|the) (?:semi|truck|median|wall|guardrail|pillar))\b",
 ]
 _CRISIS_PATTERNS += [(SELF_HARM, re.compile(p)) for p in _SELF_HARM_MORE]
 
@@ -751,7 +806,10 @@ _TOPIC_CONTEXT = re.compile(
 # Words that may carry risk without saying it: never a crisis on their own, always worth asking.
 _SOFT_CUES = re.compile(
     r"\b(?:hopeless|hopelessness|worthless|a burden|such a burden|trapped|numb inside|empty inside|"
-    r"give up on everything|giving up on everything|what's the point|whats the point|no point anymore|"
+    r"give up on everything|giving up on everything|"
+    # "what's the point of therapy?" asks what therapy is for
+    r"what'?s the point(?! of (?:therapy|counseling|counselling|seeing a|going to (?:a )?therapy|talking to a|"
+    r"a therapist|sessions?|ketamine|kap|the (?:session|intake|form|waitlist))\b)|no point anymore|"
     r"can't take (?:it|this) anymore|can't do this anymore|dark thoughts|scary thoughts|thoughts i can't tell|"
     r"not okay|falling apart|don't care what happens to me|nothing matters|"
     r"tired of everything|exhausted of everything|want (?:it|everything) to stop|want to disappear|"
@@ -763,12 +821,18 @@ _SOFT_CUES = re.compile(
 # A past that is over, and words that bring it into the present.
 _RESOLVED = re.compile(
     r"\b(?:years? ago|long time ago|a long time ago|nothing since|haven't (?:in|since)|stable since|been stable|"
-    r"in the past|as a (?:teen|teenager|kid)|in (?:high school|college|my teens)|i left (?:him|her|them)|"
+    # "in the past two weeks" is the screening window, the present
+    r"in the past(?! (?:two|2|few|couple|several|\d+|week|weeks|month|months|days?|fortnight|24))|"
+    r"as a (?:teen|teenager|kid)|in (?:high school|college|my teens)|i left (?:him|her|them)|"
     r"not now at all|in my (?:teens|twenties|thirties)|\d+ years? (?:sober|clean)|sober \d+ years|"
     r"in (?:19|20)\d\d|when i was (?:a kid|a teen|a teenager|\d{1,2})|long gone|went away|got treatment|"
     r"in a good place|processed a lot|over the years|(?:fully |long )?recovered|in recovery|"
     r"stable for (?:\d+|a few|several|many|over \w+) (?:years?|months)|"
-    r"haven't (?:had|felt) (?:those|these|any|that|them|such)(?: \w+)? since|before my (?:\w+ ){0,2}diagnosis)\b|"
+    r"haven't (?:had|felt) (?:those|these|any|that|them|such)(?: \w+)? since|before my (?:\w+ ){0,2}diagnosis|"
+    r"in (?:my|her|his|their) (?:early |late |mid[- ]?)?(?:teens|twenties|thirties|20s|30s)|"
+    r"(?:sober|clean|stable|well|free of (?:it|that|them)) for (?:over |more than |almost |nearly |about )?"
+    r"(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|many) (?:years?|decades?)|"
+    r"(?:over|more than) a decade)\b|"
     r"\((?:19|20)\d\d\)"
 )
 _PRESENT = re.compile(
@@ -801,7 +865,7 @@ _FIGURES_OF_SPEECH = re.compile(
 # Mentions of the topic that are not a personal risk statement: blanked before matching,
 # so a risk phrase elsewhere in the same message still counts.
 _TOPIC_MENTIONS = re.compile(
-    r"\b(?:died|dies|die|dying|death|deaths|lost \w+(?: \w+)?) (?:by|to|from) suicide\b|"
+    r"\b(?:died|dies|die|dying|death|deaths|(?:lost|losing|lose|loses) \w+(?: \w+)?) (?:by|to|from) suicide\b|"
     r"\b(?:character|protagonist|villain|hero|narrator)s?\b.{0,40}\b"
     r"(?:suicide|kills? (?:himself|herself|themselves))\b|"
     r"\b(?:asks?|asking|questions?|screens?|screening|research|statistics|rates?) (?:about|for|on|of) "
@@ -809,7 +873,7 @@ _TOPIC_MENTIONS = re.compile(
     r"\b(?:history|past) of (?:self[- ]?harm\w*|suicid\w*(?: attempts?)?)\b|"
     r"\bsuicide (?:rates?|statistics|prevention|awareness|scenes?|hotline|risk|research)\b|"
     r"\b(?:article|movie|film|show|series|book|novel|news|podcast|documentary|episode|song|story|play|anime|"
-    r"game)\b.{0,50}\bsuicide\b|"
+    r"game|memoir|biography|screenplay|essay|poem|docuseries|audiobook|headline)\b.{0,50}\bsuicide\b|"
     r"\b(?:my|his|her|their|a) (?:\w+ )?(?:attempted|committed|tried) suicide\b|"
     r"\bused to (?:self[- ]?harm|cut(?: myself)?|hurt myself)\b(?=.{0,60}\b(?:years? ago|in (?:high school|"
     r"college|my teens))\b)|"
@@ -933,7 +997,23 @@ def looks_like_name(text: str) -> bool:
 _OWN_BODY = re.compile(
     r"\b(?:hurt|hurting|harm|harming|damage|damaging|wreck|wrecking|mess up|kill|killing|fry|frying) "
     r"(?:my|your|the) (?:heart|liver|kidneys?|body|brain|stomach|gut|health|back|knees?|teeth|blood pressure|"
-    r"bladder|lungs?|memory|sleep|voice|eyes|skin)\b")
+    r"bladder|lungs?|memory|sleep|voice|eyes|skin)\b|"
+    # an injury ("my partner hurt his back", "hurt my knee at soccer"): a body part, not a person
+    r"\b(?:hurt|hurts|hurting|injured|injures|pulled|tore|sprained|twisted|broke|bruised) (?:my|his|her|their|your) "
+    r"(?:back|lower back|knees?|shoulders?|ankles?|neck|hamstrings?|hips?|foot|feet|toes?|elbows?|ribs?|acl|"
+    r"groin|calf|achilles)\b")
+# A question about medicines in general ("harmful interactions between lithium and ibuprofen?",
+# "is it safe to take X with Y?"): the risk words name what is asked about, not an intention.
+_MEDICATION_SAFETY = re.compile(
+    r"\b(?:harmful|dangerous|bad|serious|unsafe|risky|deadly|fatal)? ?(?:drug |medication |medicine )?"
+    r"interact(?:ions?|s)?\b|"
+    r"\b(?:is it|is that|are they|would it be|it's|it is)? ?(?:harmful|dangerous|unsafe|safe|ok|okay|risky|bad) "
+    r"(?:to (?:take|mix|combine|use|drink|stop|have)|together|with)\b|"
+    r"\b(?:mix|mixing|combine|combining)\b")
+_MEDICINE_NAMED = re.compile(
+    rf"\b(?:{_MED}|ssris?|snris?|maois?|benzos?|antidepressants?|supplements?|alcohol|wine|beer|melatonin|"
+    r"tramadol|adderall|wellbutrin|bupropion|buspirone|gabapentin|st\.? john'?s wort|cold medicine|"
+    r"antibiotics?|birth control|tylenol|naproxen|aleve|motrin|suboxone|naltrexone|propranolol)\b")
 # Words that can carry risk in a question: with none of them, a question about services is a question.
 _RISK_VOCABULARY = re.compile(
     r"\b(?:die|died|dies|dying|dead|death|kill\w*|suicid\w*|hurt\w*|harm\w*|self[- ]?harm|end (?:it|my|things)|"
@@ -948,7 +1028,8 @@ _RISK_VOCABULARY = re.compile(
     r"still here|revolver|pistol|rifle|firearm|shotgun|how high|high enough|drown\w*|hang\w*|tracks|train|"
     r"garage|exhaust|tonight|weekend|plan\w*|ready|"
     r"anymore|tired of|give up|giving up|can't go on|can't do this|worthless|numb|trapped|no way out|"
-    r"without me|better off|deserve|soon|won't need|miss me|sorry for everything|take care of my|rehom\w*)\b")
+    r"without me|better off|deserve|soon|won't need|miss me|sorry for everything|take care of my|rehom\w*|"
+    r"bottles?|whole|at once|all of them|all my)\b")
 
 
 QUESTION_WITHOUT_RISK = "question without a risk word"
@@ -971,9 +1052,17 @@ def unfounded_model_guess(text: str) -> Optional[str]:
     question = normalised.rstrip().endswith("?") or any(
         part.rstrip().endswith("?") or _INTERROGATIVE.match(part)
         for part in re.split(r"(?<=[.!?])\s+", normalised))
-    if question and not _RISK_VOCABULARY.search(_OWN_BODY.sub(" ", normalised)):
+    if question and not _RISK_VOCABULARY.search(_plain_question_text(normalised)):
         return QUESTION_WITHOUT_RISK
     return None
+
+
+def _plain_question_text(normalised: str) -> str:
+    """The message less the words of an injury or of a medicine question, which name what is asked about."""
+    text = _OWN_BODY.sub(" ", normalised)
+    if _MEDICINE_NAMED.search(text):
+        text = _MEDICATION_SAFETY.sub(" ", text)
+    return text
 
 
 def resolved_past(text: str) -> bool:
@@ -982,8 +1071,9 @@ def resolved_past(text: str) -> bool:
     return bool(_RESOLVED.search(normalised)) and not _PRESENT.search(normalised)
 
 
+# "can't stop" and "won't" open no question
 _INTERROGATIVE = re.compile(r"^(?:do|does|can|could|is|are|what|how|when|why|who|which|would|will|should|"
-                            r"have|has|any)\b")
+                            r"have|has|any)\b(?!')")
 _FIRST_PERSON_NOW = re.compile(r"\b(?:i'm|i am)\b(?! (?:a|an|the)\b)|\b(?:i feel|i've been|i have been|i keep|"
                                r"i want|i think about|i can't|i have|my own|for me)\b")
 
@@ -1104,8 +1194,13 @@ def light_tone(text: str) -> bool:
 # Nouns only: "book me for the 20th", "show up" and "play it" are not media.
 _MEDIA = re.compile(
     r"\b(?:a|the|this|that|my|his|her|their|our|tv|new|sad|last|favou?rite|horror|crime) "
-    r"(?:show|movie|film|series|book|novel|episode|podcast|documentary|game|video game|anime|manga|song|play)s?\b|"
-    r"\b(?:characters?|protagonist|lyrics|netflix|hbo|hulu|book club|season finale|true crime|tv show)\b")
+    r"(?:show|movie|film|series|book|novel|episode|podcast|documentary|game|video game|anime|manga|song|play|"
+    r"memoir|biography|screenplay|docuseries|audiobook)s?\b|"
+    r"\b(?:characters?|protagonist|narrator|lyrics|netflix|hbo|hulu|book club|season finale|true crime|tv show|"
+    r"memoir|biography|screenplay)\b")
+# "I'm reading a novel where ...", "I'm watching a documentary": the story is the subject, not the writer.
+_MEDIA_ACTIVITY = re.compile(r"\b(?:i'm|i am|i've been|we're|we are) (?:\w+ )?(?:reading|watching|rewatching|"
+                             r"listening to|writing|discussing|studying|finishing|in)\b")
 
 
 def softening_context(text: str) -> Optional[str]:
@@ -1113,7 +1208,7 @@ def softening_context(text: str) -> Optional[str]:
     normalised = normalise(text)
     if light_tone(text):
         return "humour"
-    if _MEDIA.search(normalised) and not _FIRST_PERSON_NOW.search(normalised):
+    if _MEDIA.search(normalised) and not _FIRST_PERSON_NOW.search(_MEDIA_ACTIVITY.sub(" ", normalised)):
         return "media"
     return None
 
@@ -1129,9 +1224,126 @@ _SAYS_SAFE = re.compile(
     r"\b(?:i'm|i am|im) not in (?:any )?danger\b|"
     r"\bnot (?:thinking|thinking about|thinking of) (?:hurting|harming|killing)"
     r" (?:myself|my self)\b|\bno thoughts of (?:hurting|harming|killing|suicide|ending)\b|"
-    r"\bnot suicidal\b|"
+    r"\bnot suicidal\b|\bnot about (?:living|life|wanting to die|dying|ending (?:it|things|my life)|hurting myself)\b|"
     r"\b(?:i'm|i am|im) (?:totally |completely |perfectly )?safe\b(?! for now| i think| i guess| enough)"
 )
+
+
+# --- Present danger, and risk words kept at a distance ----------------------------------------
+# An emergency now, whoever it is about.
+_EMERGENCY_NOW = re.compile(
+    r"\b(?:not breathing|isn't breathing|is not breathing|stopped breathing|barely breathing|can't breathe|"
+    r"won't wake(?: up)?|can't wake (?:him|her|them|it) up|unconscious|unresponsive|not responding|passed out|"
+    r"seizure|seizing|overdosing|took too much|taken too much|turning blue|lips are blue|no pulse|collapsed|"
+    r"won't stop bleeding|bleeding (?:a lot|heavily|everywhere)|choking|throat (?:is )?(?:closing|swelling))\b")
+# The writer in danger or at risk in the present: an intention, means at hand, thoughts that go on.
+_FIRST_PERSON_RISK = re.compile(
+    r"\bi(?:'m| am|'ve| have|'ll| will)? (?:\w+ ){0,3}?(?:want|wanna|plan|planning|going|gonna|ready|about|"
+    r"thinking (?:about|of)|think about|keep thinking|can't stop thinking|tempted|decided)\b.{0,30}"
+    r"\b(?:die|dying|dead|kill\w*|end (?:it|things|my life|everything)|suicid\w*|overdos\w*|hurt\w*|harm\w*|"
+    r"cut\w*|jump\w*|shoot\w*|stab\w*|pills|do it|doing it|the same)\b|"
+    r"\b(?:i have|i've got|i got|i bought|i'm holding|i am holding|have the|got the) (?:a |the |my |some )?"
+    r"(?:plan|pills|gun|rope|noose|blades?|razors?|knife)\b|"
+    r"\bi(?:'ve| have)? (?:been )?(?:thinking|think) (?:about|of) (?:doing )?(?:it|that|the same)\b|"
+    # a farewell: "this is my last message to anyone", "thanks for everything, goodbye"
+    r"\b(?:last|final) (?:message|words|time you'll hear)\b|\bgoodbye\b|\bsay(?:ing)? goodbye\b|"
+    r"\bwon't be (?:here|around|alive)\b")
+# Someone hurting or threatening the writer or a child now (present or habitual, or just now).
+_HURTING_NOW = re.compile(
+    r"\b(?:hits|hitting|beats|beating|hurts|hurting|threatens|threatening|chokes|choking|abuses|abusing|"
+    r"touches|touching|kicks|kicking|slaps|slapping|locks|won't let)\b (?:\w+ )?(?:me|us|her|him|them|my \w+)\b|"
+    r"\b(?:hit|beat|hurt|threatened|choked|kicked|slapped|attacked|pushed|shoved|raped|strangled) (?:me|us|my \w+)\b"
+    r".{0,40}\b(?:again|last night|yesterday|today|tonight|this morning|right now|just now)\b|"
+    r"\b(?:again|last night|yesterday|today|tonight|this morning|right now|just now)\b.{0,40}\b(?:hit|beat|hurt|"
+    r"threatened|choked|kicked|slapped|attacked|pushed|shoved|raped|strangled) (?:me|us|my \w+)\b|"
+    r"\b(?:said|says|swore) (?:he'd|she'd|they'd|he will|she will|he'll|she'll|they'll|he would|she would) "
+    r"(?:kill|hurt|shoot|stab|beat)\b")
+# Risk words beside a word that brings them into the present.
+_RISK_NOW = re.compile(
+    r"^(?=.*\b(?:tonight|right now|rn|today|this week|lately|these days|currently|anymore|again|at the moment)\b)"
+    r"(?=.*\b(?:die|dying|dead|kill\w*|suicid\w*|overdos\w*|hurt (?:myself|me)|cut\w*|pills|end (?:it|things|my life)|"
+    r"self[- ]?harm\w*)\b)")
+# The message is about someone else's wellbeing and says there is no danger ("I don't think she's
+# unsafe", "not dangerous, just down", "she's not in any danger").
+_OTHERS_NO_DANGER = re.compile(
+    r"\b(?:(?:she's|he's|they're|she is|he is|they are) (?:not|never)|(?:she|he|they) (?:isn't|aren't|is not|"
+    r"are not)) (?:\w+ )?(?:unsafe|dangerous|in (?:any )?danger|violent|suicidal|a danger)\b|"
+    r"\bi (?:don't|do not) think (?:she|he|they|my \w+|our \w+)(?:'s|'re| is| are) (?:\w+ )?"
+    r"(?:unsafe|dangerous|in (?:any )?danger|suicidal|"
+    r"violent)\b|"
+    r"\b(?:not|never) (?:dangerous|violent|unsafe|suicidal|in (?:any )?danger)(?:,| or anything| at all)?"
+    r"(?: (?:just|only|but|really))?\b|\bno (?:talk of|sign of|signs of)? ?(?:danger|hurting (?:himself|herself|"
+    r"themselves)|self[- ]?harm)\b|\bno danger\b")
+_SOMEONE_ELSE = re.compile(
+    r"\b(?:my|our|a) (?:\w+ )?(?:friend|partner|husband|wife|boyfriend|girlfriend|son|daughter|kid|child|teen|"
+    r"teenager|mom|mother|dad|father|brother|sister|sibling|roommate|coworker|colleague|cousin|grandma|"
+    r"grandmother|grandpa|grandfather|aunt|uncle|niece|nephew|neighbou?r|student|client|patient|fianc\w*)\b")
+# Nobody hurts the writer ("No one at home has ever hurt me or threatened me"); "except my husband" is not.
+_NOBODY_HURTS_ME = re.compile(
+    r"\b(?:no one|nobody|no-one|noone)(?: at home| here| in my (?:home|house|life|family))? (?:has |is |ever )*"
+    r"(?:hurt|hurts|hurting|threaten\w*|hit|hits|hitting|abus\w*|harm\w*)"
+    r"(?: (?:me|us))?(?: or (?:hurt|hurts|threaten\w*|hit|hits|abus\w*|harm\w*)(?: (?:me|us))?)?\b"
+    r"(?!.{0,40}\b(?:except|but|besides|apart from|other than|until|anymore|like)\b)")
+# A questionnaire item scored zero ("0 for the one about being better off dead, 2 for feeling down",
+# "the dead one: 0"): the words of the item are not the person's own.
+_ZERO_SCORED_ITEM = re.compile(
+    r"\b(?:0|zero|none|never|not at all)\s*(?:for|on|to)\s+(?:the\s+)?(?:one|question|item|q\d*)\s+"
+    r"(?:about|on|where|asking about)\s+[^,;.!?]+|"
+    r"\b(?:the\s+)?(?:one|question|item|q\d*)\s+(?:about|on|where|asking about)\s+[^,;.!?:]+?\s*[:=-]?\s*"
+    r"(?:0|zero|none|never|not at all)\b")
+_GENERAL_INFORMATION = re.compile(
+    r"\b(?:i'm|i am|as) an? (?:\w+ ){0,2}(?:counselor|counsellor|nurse|teacher|social worker|pharmacist|paramedic|"
+    r"resident|student|researcher|journalist|pastor|chaplain|therapist|psychologist|doctor|physician|emt|"
+    r"first responder|coach)\b|\b(?:my|a|for) (?:psych(?:ology)? )?(?:class|paper|thesis|dissertation|project|"
+    r"presentation|research|article)\b|\b(?:statistics|rates?) (?:of|on|for)\b|\bresearching\b")
+
+
+def _present_danger_words(normalised: str) -> bool:
+    """_present_danger without the phrase guard (check() itself asks)."""
+    normalised = _NOBODY_HURTS_ME.sub(" ", normalised)
+    return bool(_EMERGENCY_NOW.search(normalised) or _FIRST_PERSON_RISK.search(normalised)
+                or any(not _negated(normalised, match) for match in _HURTING_NOW.finditer(normalised))
+                or _RISK_NOW.search(normalised))
+
+
+def _present_danger(text: str) -> bool:
+    """A crisis phrase, an emergency now, someone hurting the writer or a child now, or the writer's own
+    present risk (an intention, means at hand, risk words beside "tonight" or "again")."""
+    return check(text).is_crisis or _present_danger_words(normalise(text))
+
+
+def distanced(text: str) -> Optional[str]:
+    """Why the risk words of a message are kept at a distance, or None: a story or media, a past that is
+    over, a general question about medicines or the topic, or someone else's wellbeing with no danger now.
+    None whenever there is present danger (see _present_danger), however the message frames it. Used to
+    ask rather than act on a crisis guess of the model alone."""
+    normalised = normalise(text)
+    if not normalised or _present_danger(text):
+        return None
+    if _MEDIA.search(normalised) or _TOPIC_MENTIONS.search(normalised) and _MEDIA_WORDS.search(normalised):
+        return "story or media"
+    if _RESOLVED.search(normalised) and not _PRESENT.search(normalised):
+        return "resolved past"
+    question = "?" in normalised or any(_INTERROGATIVE.match(part.strip())
+                                        for part in re.split(r"(?<=[.!?])\s+", normalised))
+    if question and _MEDICINE_NAMED.search(normalised) and _MEDICATION_SAFETY.search(normalised):
+        return "general medication question"
+    if _SOMEONE_ELSE.search(normalised) and (_OTHERS_NO_DANGER.search(normalised) or re.search(
+            r"\b(?:hurt|hurts|injured|pulled|tore|sprained|twisted|broke|bruised) (?:his|her|their) ", normalised)):
+        return "someone else's wellbeing, no danger now"
+    if _GENERAL_INFORMATION.search(normalised) and not _FIRST_PERSON_NOW.search(
+            re.sub(r"\bi'm (?:a|an|researching|writing|studying)\b", " ", normalised)):
+        return "general information"
+    return None
+
+
+_MEDIA_WORDS = re.compile(r"\b(?:article|movie|film|show|series|book|novel|podcast|documentary|episode|song|story|"
+                          r"memoir|biography|screenplay|essay|poem|headline|news)\b")
+
+
+# "what actually happens in therapy? like what's the point of it": what therapy is for, asked.
+_POINT_OF_THERAPY = re.compile(r"^(?=.*\?)(?=.*\b(?:therapy|therapist|counsel\w*|sessions?|ketamine|kap)\b)"
+                               r".*\bwhat'?s the point of it\W*$")
 
 
 def check(text: str) -> GuardResult:
@@ -1146,9 +1358,11 @@ def check(text: str) -> GuardResult:
     joking = hyperbole(text)
     wish: Optional[Tuple[str, str]] = None  # a bare wish to die pinned on a nuisance, with a laugh
     answered_no = negative_screen_answer(normalised)
+    zero_items = [item.span() for item in _ZERO_SCORED_ITEM.finditer(normalised)]
     for category, pattern in _CRISIS_PATTERNS:
         for match in pattern.finditer(normalised):
-            if _negated(normalised, match) or (answered_no is not None and match.end() <= answered_no):
+            if _negated(normalised, match) or (answered_no is not None and match.end() <= answered_no) or any(
+                    start <= match.start() and match.end() <= end for start, end in zero_items):
                 negated_match = negated_match or match.group(0)
                 continue
             if pattern.pattern in _BARE_TOPIC:
@@ -1193,6 +1407,14 @@ def check(text: str) -> GuardResult:
     if re.search(r"\bi (?:feel|am|'m|am feeling) (?:totally |completely )?safe\b|\bnobody is hurting me\b",
                  normalised):
         return GuardResult(NEGATED, matched="feels safe")
+    if zero_items:
+        return GuardResult(NEGATED, matched="screening item scored zero")
+    # "No one at home has ever hurt me", "my partner hurt his back ... not dangerous, just down": said
+    # without anything that brings danger into the present (then the model's guess is weighed as usual).
+    nobody = _NOBODY_HURTS_ME.search(normalised)
+    others_safe = _SOMEONE_ELSE.search(normalised) and _OTHERS_NO_DANGER.search(normalised)
+    if (nobody or others_safe) and not _present_danger_words(normalised):
+        return GuardResult(NEGATED, matched=(nobody or others_safe).group(0))
     figure = _FIGURES_OF_SPEECH.search(normalised)
     if figure:
         return GuardResult(FIGURE_OF_SPEECH, matched=figure.group(0))
@@ -1203,6 +1425,8 @@ def check(text: str) -> GuardResult:
     if mention:
         return GuardResult(TOPIC_MENTION, matched=mention.group(0))
     cue = _SOFT_CUES.search(normalised)
+    if cue and cue.group(0).startswith("what") and _POINT_OF_THERAPY.search(normalised):
+        cue = None
     if cue and not _negated(normalised, cue) and not _SAYS_SAFE.search(normalised):
         return GuardResult(UNCERTAIN, SELF_HARM, cue.group(0))
     return GuardResult(NONE)

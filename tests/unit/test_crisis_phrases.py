@@ -17,8 +17,7 @@ MAX_FALSE_ALARM_RATE = 0.02
 
 def test_table_is_big_enough_to_mean_something():
     assert len(CRISIS_ROWS) >= 60 and len(OK_ROWS) >= 60
-    assert {row["category"] for row in CRISIS_ROWS} == {
-        crisis_phrases.SELF_HARM, crisis_phrases.HARM_OTHERS, crisis_phrases.MEDICAL_EMERGENCY}
+    assert {row["category"] for row in CRISIS_ROWS} == set(crisis_phrases.CATEGORIES)
 
 
 @pytest.mark.parametrize("row", CRISIS_ROWS, ids=lambda row: row["text"][:60])
@@ -478,3 +477,155 @@ def test_kinds_only_the_model_caught_in_earlier_sets_are_guard_phrases(text, cat
 ])
 def test_look_alikes_of_a_deep_cut_and_working_out_how_are_not_a_crisis(text):
     assert not crisis_phrases.check(text).is_crisis
+
+
+# The kinds set H's first run missed, in new words: a dose that would stop one's own heart, a method
+# question "for me", "quick and painless" beside a way of dying, a relapse behind a cover story or
+# deep enough for stitches, a passive wish at the wheel, someone run at on purpose, blood vomited or
+# coughed up, being kept from leaving with papers or pay taken.
+@pytest.mark.parametrize("text, category", [
+    ("what amount of my metformin would stop my heart, I can't keep going", crisis_phrases.SELF_HARM),
+    ("how many of my propranolol would it take to stop my heart", crisis_phrases.SELF_HARM),
+    ("is helium quick and painless? need to know for me", crisis_phrases.SELF_HARM),
+    ("which pills are lethal if you take a bunch? i'm asking for myself", crisis_phrases.SELF_HARM),
+    ("would an overdose of tylenol be painless", crisis_phrases.SELF_HARM),
+    ("told everyone they're cat scratches. they're not. went deep enough for stitches and i want more",
+     crisis_phrases.SELF_HARM),
+    ("it was an accident, except it wasn't. cut deeper than ever and i didn't want to stop", crisis_phrases.SELF_HARM),
+    ("on the drive home I keep thinking about drifting into the oncoming lane", crisis_phrases.SELF_HARM),
+    ("sometimes on the freeway I imagine just letting go of the wheel", crisis_phrases.SELF_HARM),
+    ("I almost ran him over on purpose in the parking lot and I want to find him again", crisis_phrases.HARM_OTHERS),
+    ("I pushed that guy down on purpose and I'm going after him again tomorrow", crisis_phrases.HARM_OTHERS),
+    ("I've been throwing up blood for an hour", crisis_phrases.MEDICAL_EMERGENCY),
+    ("my dad is coughing up blood and looks gray", crisis_phrases.MEDICAL_EMERGENCY),
+    ("she keeps my passport locked up and says I can't leave", crisis_phrases.DANGER_FROM_OTHERS),
+    ("he takes all my paycheck and won't let me leave the house", crisis_phrases.DANGER_FROM_OTHERS),
+    ("my boyfriend hid my green card so I can't get out", crisis_phrases.DANGER_FROM_OTHERS),
+])
+def test_kinds_set_h_missed_are_caught_in_new_words(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category, result
+
+
+@pytest.mark.parametrize("text", [
+    "is the ketamine injection quick and painless?",
+    "is the blood draw quick and painless?",
+    "I have a fast heartbeat, what would stop my heart racing at night?",
+    "is ketamine safe for me? asking for myself, not my mom",
+    "the splinter was pretty deep and I want more info about tetanus shots",
+    "I'm scared of driving since my accident, do you treat that?",
+    "my boss won't let me leave early for appointments, do you have evenings?",
+    "the embassy has my passport for my visa renewal, can we do video next week?",
+    "I hurt my knee on purpose? no, it was a soccer tackle",
+    "I threw up after my ketamine session, is that normal?",
+    "I deliberately hit the gym hard today and now I'm sore",
+])
+def test_look_alikes_of_the_kinds_set_h_missed_are_not_a_crisis(text):
+    assert not crisis_phrases.check(text).is_crisis
+
+
+# Ordinary look-alikes set H's model took for crisis, in new words: a story, a resolved past, a worried
+# relative who says there is no danger, nobody hurting the writer, a screening item scored zero.
+@pytest.mark.parametrize("text", [
+    "We're discussing a memoir about losing a brother to suicide at book club, any grief groups?",
+    "My girlfriend says she feels dead inside at work. I don't think she's unsafe, just burnt out",
+    "My dad hurt his knee and hasn't left the couch in weeks. He's not dangerous, just grumpy",
+    "No one in my house has ever hurt me or threatened me",
+    "zero for the question about hurting myself, 3 for sleep",
+    "Some days I felt hopeless this month, but about money, not about living",
+    "what do you actually do in a therapy session? like what's the point of it",
+])
+def test_ordinary_look_alikes_set_h_flagged_are_not_a_crisis_nor_asked_about(text):
+    assert crisis_phrases.check(text).verdict not in (crisis_phrases.CRISIS, crisis_phrases.UNCERTAIN)
+
+
+def test_a_past_overdose_with_years_clean_is_asked_about_at_most():
+    text = "My cousin overdosed once in her early twenties; she's been clean for nine years now"
+    assert crisis_phrases.check(text).verdict != crisis_phrases.CRISIS
+    assert crisis_phrases.resolved_past(text) and crisis_phrases.distanced(text) == "resolved past"
+
+
+@pytest.mark.parametrize("text", [
+    "No one at home hurts me except my stepdad when he drinks",
+    "my friend is not dangerous, but my husband hit me again last night",
+    "she's not in danger, I am: I have the pills ready tonight",
+    "0 for the one about sleep, but I want to die every day",
+    "I felt hopeless most days, and about living too",
+])
+def test_a_no_danger_statement_does_not_hide_a_present_danger(text):
+    result = crisis_phrases.check(text)
+    assert result.verdict != crisis_phrases.NEGATED or crisis_phrases.distanced(text) is None
+    assert crisis_phrases.distanced(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "Are there harmful interactions between sertraline and tramadol? Just checking",
+    "Is it dangerous to mix melatonin and ketamine?",
+    "My son hurt his shoulder at practice and now he's moping, should he talk to someone?",
+])
+def test_a_general_medicine_question_or_an_injury_is_no_reason_for_a_model_crisis_guess(text):
+    assert crisis_phrases.unfounded_model_guess(text) == crisis_phrases.QUESTION_WITHOUT_RISK
+
+
+@pytest.mark.parametrize("text", [
+    "is it safe to mix all my pills with vodka? I want it over tonight",
+    "Is it dangerous to mix xanax and alcohol if I take the whole bottle?",
+])
+def test_a_medicine_question_beside_intent_or_means_is_never_unfounded(text):
+    assert crisis_phrases.unfounded_model_guess(text) is None
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("We're discussing a memoir about a teenager's suicide in my book club next week.", "story or media"),
+    ("I just finished a documentary on overdose deaths, does your clinic work with families affected?",
+     "story or media"),
+    ("Our podcast episode this month covers suicide prevention, could a therapist be a guest?", "story or media"),
+    ("I'm reading a novel where the narrator attempts suicide, pretty heavy stuff", "story or media"),
+    ("the film we saw had a character who shoots himself, my teen has questions about it", "story or media"),
+    ("My wife's brother overdosed in 2009; he's been clean for over ten years", "resolved past"),
+    ("I cut myself a lot in high school, but I've been fine for a decade and want help with work stress",
+     "resolved past"),
+    ("My mom overdosed once when I was a kid, she's been sober for 20 years", "resolved past"),
+    ("I attempted suicide in 2014 and have been stable since; I'd like maintenance therapy", "resolved past"),
+    ("Is it safe to take ibuprofen with lithium?", "general medication question"),
+    ("Can sertraline and tramadol interact in a dangerous way?", "general medication question"),
+    ("what are the risks of mixing alcohol with xanax in general?", "general medication question"),
+    ("My roommate is really low since her breakup, she's not in any danger, just sad",
+     "someone else's wellbeing, no danger now"),
+    ("My husband hurt his shoulder at work and he's been grumpy, not dangerous at all",
+     "someone else's wellbeing, no danger now"),
+    ("I don't think my son is unsafe, he's just withdrawn since changing schools",
+     "someone else's wellbeing, no danger now"),
+    ("My brother sprained his ankle and feels down about missing the season, can he see someone?",
+     "someone else's wellbeing, no danger now"),
+    ("For my psychology class I'm researching suicide rates among teens, can I interview a therapist?",
+     "general information"),
+    ("I'm a school nurse; what should I do if a student talks about self-harm?", "general information"),
+])
+def test_distanced_names_why_risk_words_are_kept_at_a_distance(text, reason):
+    assert crisis_phrases.distanced(text) == reason
+
+
+# Real crises of every kind told with third persons, past tense or a story around them.
+@pytest.mark.parametrize("text", [
+    "my boyfriend hit me again last night and said he'd kill me",
+    "my friend took a whole bottle of pills and won't wake up",
+    "I read a book about suicide and now I have a plan",
+    "years ago I tried, and tonight I have the pills ready",
+    "we watched a documentary about overdoses and now my brother is unconscious on the couch",
+    "in the podcast they talked about suicide and I keep thinking I want to die too",
+    "my sister is fine, but I'm going to hurt her boyfriend when I see him",
+    "the character in my novel overdoses, and honestly I've been thinking of doing the same",
+    "my friend isn't in danger, but her dad beats her every night",
+    "My mom has been sober for years but she's passed out on the floor right now",
+    "is it safe to mix all my pills with vodka? I want it to be over",
+    "I overdosed in my twenties and I'm thinking about doing it again",
+    "my partner hurt his back, and when he drinks he hits me",
+    "the memoir made me realise I want to die",
+    "my dad is having a seizure after the movie, what do I do",
+    "this is my last message to anyone. thanks for the help over the years",
+    "my uncle used to touch me years ago and he's moving back in with us tonight, he threatens me",
+    "my husband is not dangerous, he only hits me when he's drunk",
+])
+def test_distanced_is_none_whenever_there_is_present_danger(text):
+    assert crisis_phrases.distanced(text) is None
