@@ -47,11 +47,6 @@ CHECK_IN_INTENT = "risk_check_in"
 CRISIS_INTENTS = crisis_phrases.INTENT_FOR_CATEGORY
 
 
-def _distanced(text: Text) -> Optional[Text]:
-    """Placeholder until crisis_phrases.distanced lands: a resolved past."""
-    return "resolved past" if crisis_phrases.resolved_past(text) else None
-
-
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
@@ -132,8 +127,10 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         # in that kind's words, never acted on (a risk phrase has already been ruled out above).
         # A laugh beside a wish softens only a self-harm guess.
         guess = name if name in CRISIS_INTENTS.values() else sentence.get(INTENT_NAME_KEY)
-        distanced = _distanced(text) is not None or (
-            guess == CRISIS_INTENTS[crisis_phrases.SELF_HARM] and crisis_phrases.softening_context(text) is not None)
+        distanced = guess in CRISIS_INTENTS.values() and (
+            crisis_phrases.distanced(text, phrases_checked=True) is not None
+            or (guess == CRISIS_INTENTS[crisis_phrases.SELF_HARM]
+                and crisis_phrases.softening_context(text) is not None))
         only_ask = spanish or distanced
         if name in CRISIS_INTENTS.values():
             if confidence < self.check_in_floor:

@@ -1312,13 +1312,16 @@ def _present_danger(text: str) -> bool:
     return check(text).is_crisis or _present_danger_words(normalise(text))
 
 
-def distanced(text: str) -> Optional[str]:
+def distanced(text: str, phrases_checked: bool = False) -> Optional[str]:
     """Why the risk words of a message are kept at a distance, or None: a story or media, a past that is
     over, a general question about medicines or the topic, or someone else's wellbeing with no danger now.
     None whenever there is present danger (see _present_danger), however the message frames it. Used to
-    ask rather than act on a crisis guess of the model alone."""
+    ask rather than act on a crisis guess of the model alone. `phrases_checked`: check(text) has already
+    found no crisis phrase (the NLU guard asks only then), so it is not run again."""
     normalised = normalise(text)
-    if not normalised or _present_danger(text):
+    if not normalised:
+        return None
+    if _present_danger_words(normalised) if phrases_checked else _present_danger(text):
         return None
     if _MEDIA.search(normalised) or _TOPIC_MENTIONS.search(normalised) and _MEDIA_WORDS.search(normalised):
         return "story or media"

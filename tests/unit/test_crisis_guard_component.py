@@ -230,3 +230,35 @@ def test_a_resolved_past_makes_a_sure_self_harm_guess_a_question_not_the_protoco
     text = "Had a very dark time in 2012, fully recovered since, did DBT for two years"
     assert process(text, ranking).get("intent")["name"] == "risk_check_in"
     assert process("Had a very dark time in 2012 and it is back again", ranking).get("intent")["name"] == "crisis"
+
+
+@pytest.mark.parametrize("text, guess", [
+    ("the main character in the book I am reading wants to die and it hit close to home. do you see teens?", "crisis"),
+    ("that new show where the guy plans to kill his boss is wild lol, anyway are you open saturdays",
+     "crisis_harm_others"),
+    ("as a school nurse how should I talk to students who hurt themselves?", "crisis"),
+])
+def test_a_sure_model_guess_on_risk_words_kept_at_a_distance_is_asked_about(text, guess):
+    result = process(text, [{"name": guess, "confidence": 0.9}, {"name": "everyday_remark", "confidence": 0.05}])
+    assert result.get("intent")["name"] == "risk_check_in"
+    assert result.get("risk_check_in_about") == CATEGORY_FOR_INTENT[guess]
+
+
+@pytest.mark.parametrize("text, guess", [
+    ("Our book club picked a memoir about a father's suicide. Do you run grief groups?", "crisis"),
+    ("Is it risky to take lithium with naproxen? My doctor said to ask someone.", "crisis"),
+    ("My wife twisted her ankle and has been so low since. Not dangerous, just down. Tips?",
+     "crisis_danger_from_others"),
+])
+def test_a_sure_model_guess_on_a_mention_a_question_or_a_negation_is_not_acted_on(text, guess):
+    result = process(text, [{"name": guess, "confidence": 0.9}, {"name": "everyday_remark", "confidence": 0.05}])
+    assert result.get("intent")["name"] not in CATEGORY_FOR_INTENT
+
+
+@pytest.mark.parametrize("text, guess", [
+    ("my roommate is on the floor and I can't get him to respond", "crisis_medical_emergency"),
+    ("my stepdad gets drunk and comes after me and my brother at night", "crisis_danger_from_others"),
+])
+def test_a_sure_model_guess_about_someone_else_in_danger_now_runs_the_protocol(text, guess):
+    result = process(text, [{"name": guess, "confidence": 0.9}, {"name": "everyday_remark", "confidence": 0.05}])
+    assert result.get("intent")["name"] == guess

@@ -604,6 +604,7 @@ def test_a_medicine_question_beside_intent_or_means_is_never_unfounded(text):
 ])
 def test_distanced_names_why_risk_words_are_kept_at_a_distance(text, reason):
     assert crisis_phrases.distanced(text) == reason
+    assert crisis_phrases.distanced(text, phrases_checked=True) == reason
 
 
 # Real crises of every kind told with third persons, past tense or a story around them.
@@ -629,3 +630,5 @@ def test_distanced_names_why_risk_words_are_kept_at_a_distance(text, reason):
 ])
 def test_distanced_is_none_whenever_there_is_present_danger(text):
     assert crisis_phrases.distanced(text) is None
+    if not crisis_phrases.check(text).is_crisis:  # the NLU guard's shortcut gives the same answer
+        assert crisis_phrases.distanced(text, phrases_checked=True) is None
