@@ -17,7 +17,9 @@ from clinic.domain.buttons import (
     INSURANCE,
     KAP,
     KAP_COURSE,
+    KAP_MEDICATIONS,
     KAP_ROUTE,
+    KAP_SAFETY,
     KAP_VS_OTHER,
     LOCATION,
     SERVICE_AREA,
@@ -43,6 +45,8 @@ PRACTICE_ANSWERS = {
     # KAP answers that name what this practice does (routes, Spravato).
     "ask_kap_administration": (pp.answer_kap_administration, [KAP_COURSE, KAP_VS_OTHER, BOOK]),
     "ask_kap_vs_other_ketamine": (pp.answer_kap_vs_other_ketamine, [KAP, KAP_ROUTE, BOOK]),
+    # Who KAP may not suit, with the practice's ages ("am I too old for ketamine?").
+    "ask_kap_candidacy": (pp.answer_kap_candidacy, [BOOK, KAP_MEDICATIONS, KAP_SAFETY]),
     "talk_to_human": (pp.answer_talk_to_human, [HOURS, BOOK]),
 }
 

@@ -21,6 +21,8 @@ THE_FIRST_SESSION = {"title": "The first session", "payload": "/ask_first_sessio
 KAP_COURSE = {"title": "How a course runs", "payload": "/ask_kap_process"}
 KAP_VS_OTHER = {"title": "KAP vs. Spravato", "payload": "/ask_kap_vs_other_ketamine"}
 KAP_ROUTE = {"title": "How ketamine is given", "payload": "/ask_kap_administration"}
+KAP_MEDICATIONS = {"title": "My medications", "payload": "/ask_kap_medications"}
+KAP_SAFETY = {"title": "Safety and side effects", "payload": "/ask_kap_safety"}
 SOMETHING_ELSE = {"title": "Something else", "payload": "/ask_capabilities"}
 # "None of these" under the did-you-mean options: a deny, which leads to the second fallback stage.
 NONE_OF_THESE = {"title": "Something else", "payload": "/deny"}

@@ -404,6 +404,20 @@ def answer_kap_administration(profile: PracticeProfile) -> str:
     )
 
 
+def answer_kap_candidacy(profile: PracticeProfile) -> str:
+    """Who KAP may not suit, with the practice's ages (people ask "am I old enough / too old for KAP")."""
+    ages = (f"adults aged {profile.minimum_age} and older, with no upper age limit" if profile.maximum_age is None
+            else f"adults aged {profile.minimum_age} to {profile.maximum_age}")
+    return (
+        f"KAP isn't right for everyone, and the prescriber decides after a full evaluation. We offer it to "
+        f"{ages}; at any age, your health matters more than the number. Some health conditions may rule it out "
+        "or call for extra care. Examples are high blood pressure that isn't controlled, some heart or blood "
+        "vessel conditions, a history of psychosis or mania, pregnancy or breastfeeding, and current problems "
+        "with drugs or alcohol. Sharing your full health history openly helps the prescriber guide you. Would "
+        "you like to book a consultation to talk about your situation?"
+    )
+
+
 def answer_kap_vs_other_ketamine(profile: PracticeProfile) -> str:
     spravato = (f"{profile.name} is a certified Spravato treatment center. You can ask about it at your "
                 f"consultation, or call us at {profile.phone}." if profile.offers_spravato else

@@ -227,7 +227,8 @@ def test_practice_questions_are_answered_from_the_profile_with_a_next_step(make_
     profile = current_profile()
     messages, events = run(ActionAnswerPracticeQuestion(), make_tracker("?", intent))
     text = messages[0]["text"]
-    facts = [profile.phone, profile.email, profile.address["street"], "$", "superbill", "Virginia"]
+    facts = [profile.phone, profile.email, profile.address["street"], "$", "superbill", "Virginia",
+             f"aged {profile.minimum_age}"]
     assert any(fact in text for fact in facts), text
     assert messages[0]["buttons"]
     assert events == []

@@ -176,3 +176,11 @@ def test_where_the_client_is_during_each_session_decides_not_where_they_live(pro
     area = pp.answer_service_area(profile)
     assert "at the time of each session" in area and "not where you live" in area
     assert "during each session" in pp.answer_location(profile)
+
+
+def test_the_kap_candidacy_answer_states_the_practices_ages():
+    from clinic.domain.practice_profile import answer_kap_candidacy, current_profile
+    profile = current_profile()
+    answer = answer_kap_candidacy(profile)
+    assert f"adults aged {profile.minimum_age}" in answer and "prescriber decides" in answer
+    assert "no upper age limit" in answer if profile.maximum_age is None else str(profile.maximum_age) in answer
