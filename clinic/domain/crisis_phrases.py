@@ -78,6 +78,9 @@ _REWRITES: List[Tuple[str, str]] = [
     (r"\bpils\b", "pills"),
     (r"\bgona\b", "going to"),
     (r"\bwant too\b", "want to"),
+    # "i want too dye" (a wish, typed by sound); "want to dye my hair" keeps its object.
+    (r"\b(want to|going to|wish i could|ready to|about to|just) dye\b(?! (?:my|your|his|her|their|the|it|them|a|"
+     r"some|this|that|these|those)\b)", r"\1 die"),
     (r"\b(?:sooiside|sewicide|suiscide|suecide|sooyside|suwicide)\b", "suicide"),
     (r"\b(?:ovrdose|overdoze|ovardose|overdos)\b", "overdose"),
     (r"\bfeelin\b", "feeling"),
@@ -409,7 +412,7 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:slit|slitting|cut|cutting) (?:my )?(?:wrists?|throat)\b",
         r"\b(?:suicide|goodbye) (?:note|letter)s?\b|\bwrote (?:my|a) (?:will|goodbye)\b",
         r"\b(?:plan|planning|planned|method|ways?) (?:for|of|to|how to) "
-        r"(?:kill(?:ing)?|end(?:ing)?) (?:myself|my life|it)\b",
+        r"(?:kill(?:ing)?|end(?:ing)?) (?:myself|my life|it\b(?! (?:with|between|before|at work)\b))\b",
         r"\bhow (?:to|do i|can i|many \w+ (?:would|does it take to)) (?:kill myself|end my life|die|overdose)\b",
         r"\b(?:disappear|be gone) forever\b|\bnobody would (?:miss|care) if i (?:died|was gone|were gone)\b",
         r"\b(?:i|i've|i have) (?:been )?(?:stockpiling|saving up|hoarding) (?:my )?(?:pills|meds|medication)\b",
@@ -680,7 +683,9 @@ _SELF_HARM_MORE = [
     r"\bprobably won't need it\b|\b(?:won't|wont) be (?:here|around|alive) (?:next|by|after|much)\b|"
     r"\b(?:don't|do not) plan on being (?:around|here|alive)\b|\btoo late for me\b|"
     r"\bknow how this ends for me\b|\bdisappear\.? permanently\b",
-    r"\bi (?:wanna|want to) dye\b|\bending my (?:life|lyfe)\b|\b(?:end|ending) my lyfe\b",
+    # "i want to dye" typed by sound; "i want to dye my hair" has an object.
+    r"\bi (?:wanna|want to) dye\b(?! (?:my|your|his|her|their|the|it|them|a|some|this|that|these|those)\b)|"
+    r"\bending my (?:life|lyfe)\b|\b(?:end|ending) my lyfe\b",
     r"\bnot sure (?:if )?(?:i'll|i will|ill|that i'll) (?:still )?be (?:alive|around|here)\b",
     # Doubts about lasting until help comes ("not sure I'll make it that long", "I don't think I'll survive
     # until she's back"); "make it to the appointment" and "make it in time" stay ordinary.
@@ -699,7 +704,9 @@ _SELF_HARM_MORE = [
     r"\b(?:not to be|don't be|do not be|won't be|wouldn't be|shouldn't be) surprised if i(?:'m| am)? "
     r"(?:not|no longer|gone|dead)(?: (?:around|here|alive|there))?\b(?! (?:on time|in time|because|since|due|at work))",
     r"\b(?:gets? rehomed|rehome (?:her|him|them|my))\b",
-    r"\bhow i'?d end things\b|\bplanning how\b.{0,20}\b(?:end|die)\b",
+    # "planning how to end it with him" is a breakup.
+    r"\bhow i'?d end things\b(?! (?:with|between))|\bplanning how\b.{0,20}\b(?:end|die)\b"
+    r"(?!(?: it| things| that| this)? (?:with|between|before|at work))",
     r"\bstop being (?:a |their |everyone's |my family's )?(?:problem|burden)\b",
     r"\b(?:rope|pills|gun|blade|razor|hose|insulin|noose)\b.{0,40}\b(?:tonight|tomorrow|this weekend|after my shift|"
     r"once the house|when everyone|when the kids|before anyone)\b",
@@ -781,6 +788,14 @@ _SELF_HARM_MORE = [
     r"its|it was|they were) not\b|"
     r"\b(?:tell|told) (?:people|everyone|them|my \w+) (?:it's|it was|they're|they were|that it's) "
     r"(?:from )?(?:the cat|cat scratches|an accident)\b",
+    # Working out how: "lately I've been planning out how I'd end it" ("how to end it with him" is a breakup).
+    r"\b(?:plan|plans|planning|planned|figur\w+|work\w*|map\w*|think\w*|thought)(?: it)?(?: out)? how (?:i'd|i would|"
+    r"i'll|i will|i could|i can|i'm going to|to)(?: finally)? "
+    r"(?:end it|end it all|end my life|kill myself|do it for good)\b(?! (?:with|between|before|at work))",
+    # Depth slang for a cut ("hit styro last night", "down to beans"); a styrofoam cup or board is not.
+    r"\b(?:hit|hitting|reached|reaching|got to|down to|into|to) (?:styro|styrofoam|beans)\b"
+    r"(?! (?:cup|cups|box|boxes|container|board|ball|balls|cooler|salad|soup))|"
+    r"\b(?:styro|beans)[- ](?:cuts?|deep|level)\b",
     # A passive wish at the wheel: not turning at a curve, drifting into oncoming traffic.
     r"\bjust (?:not|never) (?:turn|turning|steer|steering)(?: the wheel)?\b|"
     r"\b(?:not|stop|never) turning the wheel\b|\blet(?:ting)? go of the (?:steering )?wheel\b(?! to)|"
@@ -816,6 +831,7 @@ _SOFT_CUES = re.compile(
     r"wish i could disappear|don't want to wake up|can't keep going|at the end of my rope|"
     r"don't see a future|no future|nobody cares|no one cares|everyone hates me|i hate myself|"
     r"don't think i'll make it to|understand them more than i want|"
+    r"done waiting (?:it out|for (?:it|things|life|anything) to get better)|"
     r"hurt myself|hurting myself)\b"
 )
 # A past that is over, and words that bring it into the present.
@@ -894,7 +910,7 @@ _NEGATORS = re.compile(
 # Phrases that contain a negator but do not negate what follows them.
 _PSEUDO_NEGATIONS = re.compile(
     r"\b(?:can't|cannot|can not|couldn't|could not) (?:stop|help|shake|get rid of|escape)\b|"
-    r"\bnot sure\b|\bno longer\b|\bnot anymore\b|\bno one\b|\bnot just\b|\bnot only\b|"
+    r"\bnot sure\b|\bno longer\b|\bnot anymore\b|\bno (?:more|mor|moar)\b|\bno one\b|\bnot just\b|\bnot only\b|"
     r"\bno matter\b|\bnever stop\b|\bnever go away\b|\bdon't know\b|\bno idea\b|"
     r"\b(?:won't|will not|doesn't|does not|didn't|did not|never) (?:stop|leave me alone)\b|"
     r"\b(?:didn't|did not|don't|do not|haven't|have not) (?:mention|tell|say|put|write|include)\b|"

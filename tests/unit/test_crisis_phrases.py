@@ -632,3 +632,30 @@ def test_distanced_is_none_whenever_there_is_present_danger(text):
     assert crisis_phrases.distanced(text) is None
     if not crisis_phrases.check(text).is_crisis:  # the NLU guard's shortcut gives the same answer
         assert crisis_phrases.distanced(text, phrases_checked=True) is None
+
+
+# Kinds the re-runs of earlier sets showed only the model had caught, written for the kind.
+@pytest.mark.parametrize("text", [
+    "been working out how I'd end it, I think I know now",
+    "I keep thinking out how to end my life when everyone's asleep",
+    "cut again last night, hit styro this time",
+    "got down to beans on my thigh, it won't stop bleeding",
+    "i cant do this no more i want too dye",
+])
+def test_working_out_how_depth_slang_and_a_wish_typed_by_sound_are_a_crisis(text):
+    assert crisis_phrases.check(text).is_crisis
+
+
+@pytest.mark.parametrize("text", [
+    "I want to dye my hair purple before the first session, is that weird",
+    "I've been planning how to end it with my girlfriend, can therapy help me do it kindly?",
+    "we keep styrofoam cups in the waiting room?",
+    "beans soup for dinner again lol",
+])
+def test_hair_dye_a_breakup_and_beans_are_not(text):
+    assert not crisis_phrases.check(text).is_crisis
+
+
+def test_done_waiting_for_it_to_get_better_is_asked_about():
+    result = crisis_phrases.check("everyone says it gets better, I'm 50 and I'm done waiting for it to get better")
+    assert result.verdict == crisis_phrases.UNCERTAIN and result.category == crisis_phrases.SELF_HARM
