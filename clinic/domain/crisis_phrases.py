@@ -248,6 +248,12 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"(?: is| keeps| has been| was| just)? (?:\w+ )?"
         rf"(?:abus\w*|molest\w*|touch\w*|groom\w*|beat\w*|hit\w*|whip\w*|burn\w*) (?:\w+ )?(?:{_CHILD})\b"
         r"(?! (?:by accident|accidentally))",
+        # A child shut out or in for hours, in the cold, with no food ("the little girl next door has been
+        # locked out on the balcony for hours"); "my son locked himself out" is an everyday mishap.
+        r"\b(?:kids?|child|children|little (?:girl|boy|one|kid)s?|baby|toddler|daughter|son|niece|nephew)\b"
+        r".{0,60}\b(?:locked (?:out|in|outside)|left (?:outside|alone|out)|shut (?:out|in)|kept in (?:a|the) "
+        r"(?:closet|basement|room|cage))\b.{0,60}\b(?:for hours|all night|all day|overnight|in the cold|no food|"
+        r"no coat|freezing|crying|screaming|again|every (?:day|night|week)|this happens|happens a lot)\b",
         rf"\b(?:{_CHILD})\b.{{0,60}}\b(?:welts|bruises|scared of (?:him|her)|afraid of (?:him|her)|"
         r"meet (?:him|her) alone|sending (?:her|him) (?:pics|pictures|photos))\b",
         r"\b(?:grand(?:son|daughter)|son|daughter|caregiver|brother|sister|nephew|niece)\b.{0,60}\b"
@@ -313,7 +319,16 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         + _NOT_FEELINGS,
         rf"\b{_INTENT} (?:(?:really|actually|just|totally|seriously) )?{_HARM_VERB} {_PERSON}\b{_NOT_FEELINGS}",
         rf"\b(?:thoughts|urges|fantasies|images) (?:of|about) (?:\w+ )?"
-        rf"(?:killing|hurting|harming|stabbing|shooting|drowning|smothering) {_PERSON}\b",
+        rf"(?:killing|hurting|harming|stabbing|shooting|drowning|smothering|strangling|choking|beating|poisoning|"
+        rf"attacking|running over) {_PERSON}\b",
+        # Holding back from harming someone ("I don't know if I can hold back", "I can't stop myself").
+        rf"\b{_HARM_VERB} {_PERSON}\b.{{0,80}}\b(?:can't|cannot|can not|don't know if i can|not sure i can|"
+        r"might not be able to) (?:hold (?:back|it in|myself back)|stop myself|control myself|control it)\b",
+        # A reckoning named for a day ("everyone who laughed at me is going to learn a lesson on Monday").
+        r"\b(?:everyone|everybody|all of them|they|those people|the people|the ones|people) (?:who|that) "
+        r"(?:\w+ ){1,3}(?:me|us)\b.{0,40}\b(?:is|are|will be)? ?(?:going to|gonna|will) (?:pay(?! (?:for|the|my|me|"
+        r"you|us|it|a|an|back|attention|off|cash|upfront|out))|learn (?:a|their) lesson|be sorry|get what's coming)\b"
+        r".{0,40}\b(?:on|by|this|next|tomorrow|tonight|soon|remember i said)\b",
         rf"\bi'?(?:m| am) (?:going to|gonna|about to) (?:snap|lose it) (?:and|&) {_HARM_VERB}\b",
         rf"\b(?:snap|lose it) (?:and|&) {_HARM_VERB} {_PERSON}\b",
         r"\b(?:shoot|shoots|shooting|shot) up (?:the|my|a|our|that|his|her|their) (?:\w+ )?(?:school|office|work|"
@@ -568,6 +583,12 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:ojala|quisiera que) me (?:atropelle|mate|muera)\b|\bpido a dios no despertar\b",
         r"\b(?:cuantas|cuantos|que cantidad de) \w+\b.{0,30}\b(?:para (?:no despertar|morir|matarme)|es letal)\b",
         r"\b(?:ya decidi|tengo un plan|ya tengo (?:el|un) plan)\b",
+        # Means kept "just in case" ("ya compré veneno y lo tengo guardado por si acaso").
+        r"\b(?:veneno|raticida|matarratas|una soga|una cuerda|una pistola|un arma)\b"
+        r"(?! para (?:las |los |el |la )?(?:ratas|ratones|cucarachas|hormigas|insectos|plagas|bichos|jardin|plantas|"
+        r"maleza|caza|trabajo))"
+        r".{0,60}\b(?:por si acaso|"
+        r"por si las dudas|para cuando ya no aguante|para mi)\b(?! (?:casa|familia|perro|gato|jardin))",
         r"\bojala no despert\w*\b|\bme volvi a cortar\b|\bquitar(?:me)? la vida\b|"
         r"\bno creo que (?:siga|este|estare) (?:aqui|viv[oa])\b|\b(?:colgarme|ahorcarme|tirarme|aventarme)\b",
         r"\b(?:navaja|cuchillo|pistola|soga)\b.{0,30}\b(?:aqui|en la mano|conmigo)\b",
@@ -796,6 +817,28 @@ _SELF_HARM_MORE = [
     r"\b(?:hit|hitting|reached|reaching|got to|down to|into|to) (?:styro|styrofoam|beans)\b"
     r"(?! (?:cup|cups|box|boxes|container|board|ball|balls|cooler|salad|soup))|"
     r"\b(?:styro|beans)[- ](?:cuts?|deep|level)\b",
+    # At a place of means, with the time it comes: on the tracks, at the platform's edge as a train is due.
+    r"\b(?:standing|sitting|lying|walking|i'm|i am|right now)\b.{0,25}\b(?:on|onto|by|beside|next to|along|at the "
+    r"edge of) (?:the )?(?:train |subway |railway |rail )?(?:tracks|rails)\b(?! (?:with|of|at the (?:museum|park)))|"
+    r"\b(?:on|at) the (?:edge of the )?platform\b.{0,40}\b(?:next train|train (?:comes|coming|is due|due|in \d+)|"
+    r"express (?:comes|coming|doesn't stop))\b.{0,60}\b(?:why (?:i'm|im|am i|i am) (?:texting|writing|messaging|"
+    r"telling)|don't know why|idk why|last|goodbye|bye)\b",
+    # Heights looked for ("tallest building with roof access", "where to go" after the highest bridge).
+    r"\b(?:tallest|highest) (?:building|bridge|parking (?:garage|deck|structure)|cliff|tower|overpass)\b.{0,60}"
+    r"\b(?:roof access|access to the roof|unlocked roof|where to go|to jump|high enough|won't be stopped|"
+    r"no fence|no railing)\b",
+    # How a way of dying feels or how long it takes, asked for oneself ("is a tylenol overdose painful? asking
+    # for me"); a way of dying that stops the heart ("how much insulin stops your heart").
+    rf"\b(?:is|would|does|will|how long does|how long would) (?:an? |the )?(?:\w+ )?{_LETHAL_METHOD}\b.{{0,30}}"
+    r"\b(?:painful|hurt|take long|how long|quick|fast)\b.{0,60}\b(?:asking for (?:me|myself)|for me\b|for myself|"
+    r"i need to know|need to know how long)\b",
+    rf"\b(?:how much|how many|what dose of|what amount of|enough)\b.{{0,30}}\b(?:{_MED})?\b.{{0,20}}"
+    r"\b(?:stops?|stopping|would stop|to stop) (?:your|my|a|the|someone's) heart\b",
+    # The first session or treatment as the last try, said of life too ("not going to keep going. with
+    # therapy or with life").
+    r"\b(?:not going to|won't|wont|not gonna|going to stop|gonna stop|i'll stop|i will stop|give up|giving up|"
+    r"quit|done)\b.{0,60}\b(?:therapy|treatment|ketamine|kap|meds|medication|trying) or (?:with |on |in )?"
+    r"(?:life|living|my life|being alive)\b(?! (?:coach\w*|skills|insurance|style|goals|changes|advice|stuff|lessons))",
     # A passive wish at the wheel: not turning at a curve, drifting into oncoming traffic.
     r"\bjust (?:not|never) (?:turn|turning|steer|steering)(?: the wheel)?\b|"
     r"\b(?:not|stop|never) turning the wheel\b|\blet(?:ting)? go of the (?:steering )?wheel\b(?! to)|"
@@ -841,7 +884,8 @@ _RESOLVED = re.compile(
     r"in the past(?! (?:two|2|few|couple|several|\d+|week|weeks|month|months|days?|fortnight|24))|"
     r"as a (?:teen|teenager|kid)|in (?:high school|college|my teens)|i left (?:him|her|them)|"
     r"not now at all|in my (?:teens|twenties|thirties)|\d+ years? (?:sober|clean)|sober \d+ years|"
-    r"in (?:19|20)\d\d|when i was (?:a kid|a teen|a teenager|\d{1,2})|long gone|went away|got treatment|"
+    r"in (?:19|20)\d\d|\b(?:was|were|back) (?:in )?(?:19|20)\d\d\b(?! (?:and|&) (?:again|now|today|this))|"
+    r"when i was (?:a kid|a teen|a teenager|\d{1,2})|long gone|went away|got treatment|"
     r"in a good place|processed a lot|over the years|(?:fully |long )?recovered|in recovery|"
     r"stable for (?:\d+|a few|several|many|over \w+) (?:years?|months)|"
     r"haven't (?:had|felt) (?:those|these|any|that|them|such)(?: \w+)? since|before my (?:\w+ ){0,2}diagnosis|"
@@ -881,6 +925,8 @@ _FIGURES_OF_SPEECH = re.compile(
 # Mentions of the topic that are not a personal risk statement: blanked before matching,
 # so a risk phrase elsewhere in the same message still counts.
 _TOPIC_MENTIONS = re.compile(
+    # the idiom "I'll sleep when I'm dead" (a motto about overwork, not a thought of death)
+    r"\b(?:i'll|i will|you can|can|gonna|going to) sleep when (?:i'm|i am|you're|you are|we're) dead\b|"
     r"\b(?:died|dies|die|dying|death|deaths|(?:lost|losing|lose|loses) \w+(?: \w+)?) (?:by|to|from) suicide\b|"
     r"\b(?:character|protagonist|villain|hero|narrator)s?\b.{0,40}\b"
     r"(?:suicide|kills? (?:himself|herself|themselves))\b|"

@@ -659,3 +659,38 @@ def test_hair_dye_a_breakup_and_beans_are_not(text):
 def test_done_waiting_for_it_to_get_better_is_asked_about():
     result = crisis_phrases.check("everyone says it gets better, I'm 50 and I'm done waiting for it to get better")
     assert result.verdict == crisis_phrases.UNCERTAIN and result.category == crisis_phrases.SELF_HARM
+
+
+# Kinds set I missed, written for the kind (its own rows are in crisis_guard_fresh_cases.tsv).
+@pytest.mark.parametrize("text, category", [
+    ("i'm sitting on the train tracks behind my house", "self_harm"),
+    ("what's the highest bridge around here, need one high enough", "self_harm"),
+    ("would an overdose of my sleeping pills hurt? need to know for me", "self_harm"),
+    ("how many of my pills would stop my heart", "self_harm"),
+    ("if ketamine doesn't work I'm done, with treatment or with life", "self_harm"),
+    ("i keep wanting to punch my roommate and i'm not sure i can stop myself tonight", "harm_others"),
+    ("I have urges of choking my brother when he mocks me, getting harder to hold back", "harm_others"),
+    ("the people who bullied me at work are going to pay tomorrow", "harm_others"),
+    ("my neighbors leave their toddler locked outside all night, she's crying again", "danger_from_others"),
+    ("tengo una soga en el carro por si las dudas", "self_harm"),
+])
+def test_means_at_hand_a_last_try_held_back_harm_and_a_child_shut_out_are_a_crisis(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category
+
+
+@pytest.mark.parametrize("text", [
+    "standing on the platform, next train in 4 min, will I make it to my 3pm appointment?",
+    "what's the tallest building downtown? is your office in it?",
+    "Is the ketamine injection painful? how long does it take",
+    "I can't decide between therapy or life coaching, what's the difference",
+    "my son locked himself out of the house again lol, anyway are you open saturday",
+    "we took the kids to see the train tracks at the railway museum",
+    "I hit my head and can't stop myself from worrying about it",
+    "the people who hired me are going to pay for my therapy on Monday",
+    "compré veneno para las cucarachas, por si acaso, jaja. ¿a qué hora abren?",
+    "I'll sleep when I'm dead was basically my motto in my 20s, now I want help with burnout",
+    "my last panic attack was 2019 and my last suicidal episode was 2015, stable since",
+])
+def test_their_everyday_look_alikes_are_not(text):
+    assert not crisis_phrases.check(text).is_crisis
