@@ -248,6 +248,11 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"(?: is| keeps| has been| was| just)? (?:\w+ )?"
         rf"(?:abus\w*|molest\w*|touch\w*|groom\w*|beat\w*|hit\w*|whip\w*|burn\w*) (?:\w+ )?(?:{_CHILD})\b"
         r"(?! (?:by accident|accidentally))",
+        # Marks on a child and the child naming who did it ("burns on her arms and said her mom did it").
+        r"\b(?:burns?|bruises|welts|belt marks|cigarette burns|marks|cuts|black eye)\b.{0,60}"
+        r"\b(?:said|says|told me|tells me) (?:her|his|their|that (?:her|his|their)) (?:\w+ )?(?:mom|mother|dad|father|"
+        r"stepdad|stepmom|stepfather|stepmother|parents?|uncle|aunt|grandpa|grandma|boyfriend|girlfriend|brother|"
+        r"sister|babysitter|teacher|coach) (?:did (?:it|that|this)|hurt|hit|burned|burnt|beat|hits|burns)\b",
         # A child shut out or in for hours, in the cold, with no food ("the little girl next door has been
         # locked out on the balcony for hours"); "my son locked himself out" is an everyday mishap.
         r"\b(?:kids?|child|children|little (?:girl|boy|one|kid)s?|baby|toddler|daughter|son|niece|nephew)\b"
@@ -324,6 +329,27 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         # Holding back from harming someone ("I don't know if I can hold back", "I can't stop myself").
         rf"\b{_HARM_VERB} {_PERSON}\b.{{0,80}}\b(?:can't|cannot|can not|don't know if i can|not sure i can|"
         r"might not be able to) (?:hold (?:back|it in|myself back)|stop myself|control myself|control it)\b",
+        # A weapon taken to settle things with someone ("walk next door with my rifle and settle things").
+        r"\b(?:with|grab|grabbing|get|getting|take|taking|bring|bringing|load|loading|loaded) (?:my|a|the|his) "
+        r"(?:rifle|gun|shotgun|pistol|handgun|revolver|knife|machete|bat|crowbar|ar|ar-15)\b.{0,80}"
+        r"\b(?:settle (?:things|this|it|the score)|deal with|take care of|finish (?:this|it|him|her|them)|"
+        r"teach (?:him|her|them))\b",
+        rf"\bsettle (?:things|this|it|the score) with (?:{_PERSON}|(?:that|this|the) (?:guy|man|woman|dude|jerk|"
+        r"bastard|neighbou?r|family)) (?:for good|once and for all|permanently|tonight)\b",
+        # Veiled threats: "he better watch his back", "not responsible for what happens next time he comes".
+        r"\b(?:better|should) watch (?:his|her|their|your) back\b(?!.{0,40}\b(?:game|league|fantasy|match|lol|"
+        r"haha|lmao|jk)\b)|\b(?:i'm|i am|i won't be|i will not be) (?:not )?responsible for what (?:happens|i do|"
+        r"i might do)\b",
+        # Snapping at a child ("when my toddler has tantrums I feel like I'm about to snap and do something I
+        # can't take back").
+        rf"\b(?:{_CHILD}|toddler|baby|kids?)\b.{{0,80}}\b(?:snap|lose it|lose control)\b.{{0,40}}"
+        r"\b(?:do something (?:i|i'll|i will|i'd) (?:can't|cannot|couldn't|won't be able to) take back|"
+        r"do something (?:i'll|i will|i'd) regret|hurt (?:him|her|them)|shake (?:him|her|them))\b",
+        # A grievance that others will "understand soon enough", "everybody will know my name".
+        r"\b(?:what (?:they|he|she|you|everyone) did to me|for what (?:they|he|she) did)\b.{0,80}"
+        r"\b(?:soon enough|will (?:understand|know|see|learn|pay|regret)|(?:everybody|everyone|the world|they all) "
+        r"will know my name)\b|\b(?:soon enough|will (?:understand|pay|regret))\b.{0,60}\b(?:everybody|everyone|"
+        r"the world|they all) will know my name\b",
         # A reckoning named for a day ("everyone who laughed at me is going to learn a lesson on Monday").
         r"\b(?:everyone|everybody|all of them|they|those people|the people|the ones|people) (?:who|that) "
         r"(?:\w+ ){1,3}(?:me|us)\b.{0,40}\b(?:is|are|will be)? ?(?:going to|gonna|will) (?:pay(?! (?:for|the|my|me|"
@@ -839,6 +865,15 @@ _SELF_HARM_MORE = [
     r"\b(?:not going to|won't|wont|not gonna|going to stop|gonna stop|i'll stop|i will stop|give up|giving up|"
     r"quit|done)\b.{0,60}\b(?:therapy|treatment|ketamine|kap|meds|medication|trying) or (?:with |on |in )?"
     r"(?:life|living|my life|being alive)\b(?! (?:coach\w*|skills|insurance|style|goals|changes|advice|stuff|lessons))",
+    # The least painful way asked about ("which meds cause the least painful death? asking for me").
+    r"\b(?:least|less|most|not) painful (?:death|way to (?:die|go|end it)|method|suicide)\b|"
+    r"\bpainless (?:death|way to (?:die|go))\b",
+    # A vehicle wished on oneself ("wish a truck would flatten me").
+    r"\b(?:wish|hope|pray|praying|hoping)\b.{0,20}\b(?:truck|car|bus|train|semi|drunk driver)\b.{0,20}"
+    r"\b(?:flatten|hit|hits|crush|crushes|run me over|runs me over|take me out|takes me out|end me|kill me)\b",
+    # Doubting one lasts until a date, said to be meant literally.
+    r"\b(?:don't|do not) think i(?:'ll| will| can| could)? (?:make it|last|hold on|survive) (?:to|until|till|til) "
+    r".{0,30}\b(?:i mean (?:that|it) literally|literally|not being dramatic|not exaggerating|not joking|i mean it)\b",
     # A passive wish at the wheel: not turning at a curve, drifting into oncoming traffic.
     r"\bjust (?:not|never) (?:turn|turning|steer|steering)(?: the wheel)?\b|"
     r"\b(?:not|stop|never) turning the wheel\b|\blet(?:ting)? go of the (?:steering )?wheel\b(?! to)|"
@@ -886,7 +921,7 @@ _RESOLVED = re.compile(
     r"not now at all|in my (?:teens|twenties|thirties)|\d+ years? (?:sober|clean)|sober \d+ years|"
     r"in (?:19|20)\d\d|\b(?:was|were|back) (?:in )?(?:19|20)\d\d\b(?! (?:and|&) (?:again|now|today|this))|"
     r"when i was (?:a kid|a teen|a teenager|\d{1,2})|long gone|went away|got treatment|"
-    r"in a good place|processed a lot|over the years|(?:fully |long )?recovered|in recovery|"
+    r"in a good place|processed a lot|over the years|(?:fully |long )?recovered|in recovery|in remission|"
     r"stable for (?:\d+|a few|several|many|over \w+) (?:years?|months)|"
     r"haven't (?:had|felt) (?:those|these|any|that|them|such)(?: \w+)? since|before my (?:\w+ ){0,2}diagnosis|"
     r"in (?:my|her|his|their) (?:early |late |mid[- ]?)?(?:teens|twenties|thirties|20s|30s)|"
@@ -895,11 +930,19 @@ _RESOLVED = re.compile(
     r"(?:over|more than) a decade)\b|"
     r"\((?:19|20)\d\d\)"
 )
+# A question asked ahead of time ("how would I know if", "what should I do if"), not an event now.
+_HYPOTHETICAL = re.compile(
+    r"\b(?:how (?:would|will|do|can|could) (?:i|we|you) (?:know|tell)|what (?:should|do|would) (?:i|we) do if|"
+    r"what if|what are the (?:signs|symptoms)|(?:signs|symptoms) (?:that|of)|in case|how can (?:i|we|you) tell|"
+    r"if (?:she|he|they|someone|my \w+) ever|what happens if|is it possible to)\b")
 _PRESENT = re.compile(
     # "can I still do KAP" asks about eligibility, it says nothing about the present
-    r"\b(?:again|(?<!can i )(?<!could i )(?<!would i )(?<!am i )(?<!do i )still(?! (?:there|visible|show))|"
+    r"\b(?:again|(?<!can i )(?<!could i )(?<!would i )(?<!am i )(?<!do i )still(?! (?:there|visible|show|"
+    # grief keeps someone in mind: "I still think about it every day", "still miss her"
+    r"think about (?:it|him|her|them)|miss|grieve|grieving|remember|love|have (?:the )?scars))|"
     r"lately|recently|these days|tonight|today|right now|this week|"
-    r"currently|started|back(?! (?:in|when|then))|worse|anymore)\b"
+    r"currently|started|back(?! (?:in|when|then))|worse|"
+    r"(?<!relevant )(?<!an issue )(?<!a problem )(?<!do that )(?<!do it )anymore)\b"
 )
 _RISK_WORDS = re.compile(r"\b(?:suicid\w*|self[- ]?harm\w*|cut myself|cutting|kill|die|dying|alive|overdose|jump|"
                          r"abus\w*|violen\w*)\b")
@@ -933,6 +976,11 @@ _TOPIC_MENTIONS = re.compile(
     r"\b(?:asks?|asking|questions?|screens?|screening|research|statistics|rates?) (?:about|for|on|of) "
     r"(?:suicid\w*|self[- ]?harm\w*)|"
     r"\b(?:history|past) of (?:self[- ]?harm\w*|suicid\w*(?: attempts?)?)\b|"
+    r"\b(?:old |past |previous )?(?:self[- ]?harm|suicid\w*(?: attempts?)?) (?:history|past)\b|"
+    # a joke about neglected things: "my houseplants are on suicide watch"
+    r"\b(?:plants?|houseplants?|succulents?|cactus|fern|orchids?|garden|fish|goldfish|sourdough|starter|"
+    r"tamagotchi|phone|laptop|battery|car|wallet|bank account|budget|gpa|grades?|fantasy team)\b"
+    r"(?: \w+){0,3} on suicide watch\b|"
     r"\bsuicide (?:rates?|statistics|prevention|awareness|scenes?|hotline|risk|research)\b|"
     r"\b(?:article|movie|film|show|series|book|novel|news|podcast|documentary|episode|song|story|play|anime|"
     r"game|memoir|biography|screenplay|essay|poem|docuseries|audiobook|headline)\b.{0,50}\bsuicide\b|"
@@ -1436,6 +1484,11 @@ def check(text: str) -> GuardResult:
             if joking and category == SELF_HARM and _WISH_ONLY.fullmatch(match.group(0)):
                 wish = wish or (category, match.group(0))
                 continue
+            if (category == MEDICAL_EMERGENCY and _HYPOTHETICAL.search(normalised[:match.start()])
+                    and not _present_danger_words(normalised)):
+                # "how would I know if she accidentally had too much?": a caregiver asking ahead; asked
+                # about (the question names 911 and Poison Control), not the protocol.
+                return GuardResult(UNCERTAIN, category, match.group(0))
             if category != HARM_OTHERS and _RESOLVED.search(normalised) and not _PRESENT.search(normalised):
                 # A resolved past ("years ago, nothing since"): ask rather than run the protocol.
                 return GuardResult(UNCERTAIN, category, match.group(0))

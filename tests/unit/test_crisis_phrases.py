@@ -694,3 +694,44 @@ def test_means_at_hand_a_last_try_held_back_harm_and_a_child_shut_out_are_a_cris
 ])
 def test_their_everyday_look_alikes_are_not(text):
     assert not crisis_phrases.check(text).is_crisis
+
+
+# Kinds set J missed, written for the kind (its own rows are in crisis_guard_fresh_cases.tsv).
+@pytest.mark.parametrize("text, category", [
+    ("what's the least painful way to go, I'm asking about myself", "self_harm"),
+    ("every morning I hope a bus will hit me on the crossing", "self_harm"),
+    ("I don't think I'll last until the holidays, and I mean that literally", "self_harm"),
+    ("thinking about taking my shotgun over to his place to settle this", "harm_others"),
+    ("my landlord better watch his back, I'm not responsible for what happens", "harm_others"),
+    ("when the baby screams all night I'm scared I'll snap and shake her", "harm_others"),
+    ("after what they did to me at that company, soon everybody will know my name", "harm_others"),
+    ("my nephew has bruises on his back and told me that his stepdad did it", "danger_from_others"),
+])
+def test_kinds_set_j_missed_are_caught_in_new_words(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category
+
+
+@pytest.mark.parametrize("text", [
+    "I don't think I can make it to the 20th, can we do the 22nd?",
+    "my succulents are on suicide watch since I started working nights",
+    "my old self-harm history came up with my doctor, will the therapist need to know?",
+    "I had an eating disorder and self harm, both in remission for 4 years, is KAP ok for me?",
+    "a friend died of an overdose years ago and I still think about it, do you do grief work?",
+    "that's not an issue anymore, I sorted out my insurance",
+    "my team better watch their back in the fantasy league lol",
+    "we need to settle things with the insurance company once and for all",
+    "which anesthesia is least painful for a tattoo removal? asking for my sister",
+])
+def test_look_alikes_of_the_kinds_set_j_missed_are_not_a_crisis(text):
+    assert not crisis_phrases.check(text).is_crisis
+
+
+def test_a_caregiver_asking_ahead_about_too_much_medicine_is_asked_about_not_paged():
+    result = crisis_phrases.check("my mom takes lithium, how would I know if she accidentally had too much?")
+    assert result.verdict == crisis_phrases.UNCERTAIN and result.category == crisis_phrases.MEDICAL_EMERGENCY
+
+
+def test_a_caregiver_question_does_not_hide_an_overdose_happening_now():
+    result = crisis_phrases.check("how would I know if she had too much? she took the whole bottle and won't wake up")
+    assert result.is_crisis and result.category == crisis_phrases.MEDICAL_EMERGENCY
