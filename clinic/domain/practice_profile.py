@@ -258,10 +258,17 @@ def format_states(profile: PracticeProfile) -> str:
 # --- Answers ------------------------------------------------------------------------------
 # Each returns the text the assistant says; the caller adds buttons.
 
+def closed_days(profile: PracticeProfile) -> List[str]:
+    """The weekdays with no hours ('Saturday', 'Sunday'): visitors ask about weekends by name."""
+    return [day.title() for day in WEEKDAYS if profile.hours.get(day) is None]
+
+
 def answer_hours(profile: PracticeProfile, now: Optional[datetime] = None) -> str:
     status = "We're open now." if is_open(profile, now) else "We're closed right now."
+    closed = closed_days(profile)
+    closed_note = f" We're closed on {_join(closed)}." if closed and len(closed) < len(WEEKDAYS) else ""
     return (
-        f"Our office hours are {format_hours(profile)} ({_tz_label(profile, now)}). {status} "
+        f"Our office hours are {format_hours(profile)} ({_tz_label(profile, now)}).{closed_note} {status} "
         f"You can leave a message at {profile.phone} or write to {profile.email} any time, "
         f"and we reply {profile.response_time}. This chat is automated and not monitored live."
     )

@@ -1,5 +1,6 @@
 """The practice profile: loading, business hours and the answers built from it."""
 
+import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,14 @@ def test_answers_state_the_profile_details(profile):
     assert "superbill" in pp.answer_insurance(profile)
     assert "Virginia" in pp.answer_service_area(profile)
     assert profile.response_time in pp.answer_hours(profile)
+
+
+def test_hours_name_the_days_the_office_is_closed(profile):
+    # The example profile lists Monday to Friday: someone asking about weekends gets a plain answer.
+    answer = pp.answer_hours(profile)
+    assert "closed on Saturday and Sunday" in answer
+    every_day = dataclasses.replace(profile, hours={day: profile.hours["monday"] for day in pp.WEEKDAYS})
+    assert "closed on" not in pp.answer_hours(every_day)
 
 
 def test_talk_to_human_says_the_chat_is_not_monitored_and_when_we_open(profile):
