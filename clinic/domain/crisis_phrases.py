@@ -147,6 +147,13 @@ _ABUSE_VERB = (
     # "my boss won't let me leave early" is a workplace rule
     r"won't let(?= me (?!(?:\w+ )?(?:early|on time|time off|from home|until|till|before|after)\b)))"
 )
+# After "take all my pills": a schedule or an errand, not an overdose ("with breakfast", "to the pharmacy").
+_NOT_A_SCHEDULE = (
+    r"(?! (?:with (?:food|breakfast|dinner|lunch|meals?|water)|at (?:breakfast|dinner|lunch|night|bedtime|once in "
+    r"the morning|the same time)|in the (?:morning|evening)|each (?:day|morning|night)|every (?:day|morning|night)|"
+    r"daily|together in|as prescribed|on time|before (?:bed|breakfast|work)|after (?:breakfast|dinner|meals?)|"
+    r"to (?:the|a|my) (?:pharmacy|pharmacist|doctor|appointment|drop[- ]off)|back to|for disposal|in for))"
+)
 _CHILD = (
     r"(?:my|a|the|his|her|our|their) (?:\w+ )?(?:kids?|child|children|son|daughter|baby|toddler|niece|nephew|"
     r"grandchild|grandson|granddaughter|little one|students?|stepson|stepdaughter|sister|brother)"
@@ -471,7 +478,7 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\bno (?:will|desire|wish|energy|motivation|reason) to (?:live|go on|keep going|be alive|stay alive)\b",
         rf"\b(?:going to|want to|plan(?:ning)? to|thinking (?:about|of)|about to|ready to|will) "
         rf"(?:take|swallow|down) (?:all|every one|a (?:whole )?bottle|a handful|the whole bottle)"
-        rf"(?: of)?(?: my| the)? {_MED}\b",
+        rf"(?: of)?(?: my| the)? {_MED}\b{_NOT_A_SCHEDULE}",
         r"\b(?:going to|want to|about to|ready to|gonna) jump\b(?! (?:in|into|on|at|right|through|"
         r"the gun|ahead|back|start|ship|to conclusions))",
         rf"\b(?:use|using) (?:it|them|this|a gun|a knife|the gun|the knife|the pills) on {_ME}\b",
@@ -865,6 +872,12 @@ _SELF_HARM_MORE = [
     r"\b(?:not going to|won't|wont|not gonna|going to stop|gonna stop|i'll stop|i will stop|give up|giving up|"
     r"quit|done)\b.{0,60}\b(?:therapy|treatment|ketamine|kap|meds|medication|trying) or (?:with |on |in )?"
     r"(?:life|living|my life|being alive)\b(?! (?:coach\w*|skills|insurance|style|goals|changes|advice|stuff|lessons))",
+    # Thinking of swallowing every pill ("I keep thinking about taking them all", "the whole bottle"); taking
+    # all one's pills with breakfast or as prescribed is a schedule.
+    r"\b(?:thinking (?:about|of)|thought about|thoughts of|urges? to|tempted to|want to|wanting to|going to|"
+    r"gonna|planning to|might) (?:take|taking|swallow|swallowing|down|downing) (?:them all|(?:all|every one) of "
+    r"(?:them|my (?:pills|meds|tablets))|all (?:my|the|of my|of the) (?:pills|meds|tablets|sleeping pills)|"
+    rf"the (?:whole|entire) (?:bottle|pack|packet|box|supply)|every (?:pill|tablet) i have)\b{_NOT_A_SCHEDULE}",
     # The least painful way asked about ("which meds cause the least painful death? asking for me").
     r"\b(?:least|less|most|not) painful (?:death|way to (?:die|go|end it)|method|suicide)\b|"
     r"\bpainless (?:death|way to (?:die|go))\b",
@@ -1441,6 +1454,8 @@ def distanced(text: str, phrases_checked: bool = False) -> Optional[str]:
                                         for part in re.split(r"(?<=[.!?])\s+", normalised))
     if question and _MEDICINE_NAMED.search(normalised) and _MEDICATION_SAFETY.search(normalised):
         return "general medication question"
+    if question and _MEDICINE_STORED_FROM_OTHERS.search(normalised):
+        return "general medication question"
     if _SOMEONE_ELSE.search(normalised) and (_OTHERS_NO_DANGER.search(normalised) or re.search(
             r"\b(?:hurt|hurts|injured|pulled|tore|sprained|twisted|broke|bruised) (?:his|her|their) ", normalised)):
         return "someone else's wellbeing, no danger now"
@@ -1448,6 +1463,16 @@ def distanced(text: str, phrases_checked: bool = False) -> Optional[str]:
             re.sub(r"\bi'm (?:a|an|researching|writing|studying)\b", " ", normalised)):
         return "general information"
     return None
+
+
+# Keeping medicines from others at home ("should I lock up my medications when my teenager has friends
+# over?"): household safety asked about, not a plan. Someone else must be named, so "lock up my pills
+# from myself" is not covered.
+_MEDICINE_STORED_FROM_OTHERS = re.compile(
+    r"\b(?:lock(?:ed|ing)? (?:up|away)|lockbox|lock box|store|storing|keep|hide|hiding|safe storage|dispose of)\b"
+    r".{0,30}\b(?:medications?|medicines?|meds|pills|prescriptions?|painkillers|opioids)\b.{0,60}"
+    r"\b(?:teens?|teenagers?|kids?|children|grandkids|grandchildren|toddlers?|guests|visitors|friends over|"
+    r"roommates?|dogs?|cats?|pets?)\b")
 
 
 _MEDIA_WORDS = re.compile(r"\b(?:article|movie|film|show|series|book|novel|podcast|documentary|episode|song|story|"

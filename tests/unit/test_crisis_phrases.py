@@ -735,3 +735,26 @@ def test_a_caregiver_asking_ahead_about_too_much_medicine_is_asked_about_not_pag
 def test_a_caregiver_question_does_not_hide_an_overdose_happening_now():
     result = crisis_phrases.check("how would I know if she had too much? she took the whole bottle and won't wake up")
     assert result.is_crisis and result.category == crisis_phrases.MEDICAL_EMERGENCY
+
+
+@pytest.mark.parametrize("text", [
+    "I keep thinking about taking all my pills",
+    "honestly tempted to swallow the whole bottle tonight",
+    "should I lock up my pills from myself? I keep thinking about taking them all",
+])
+def test_thinking_of_swallowing_every_pill_is_a_crisis(text):
+    assert crisis_phrases.check(text).is_crisis
+
+
+@pytest.mark.parametrize("text", [
+    "I'm going to take all my meds with breakfast from now on, is that fine?",
+    "I was thinking about taking all of them to the pharmacy for disposal",
+])
+def test_a_pill_schedule_or_an_errand_is_not(text):
+    assert not crisis_phrases.check(text).is_crisis
+
+
+def test_keeping_medicines_from_teenagers_is_a_general_medication_question():
+    text = "Should I lock up my medications when my teenager has friends over? just want to be safe"
+    assert crisis_phrases.distanced(text) == "general medication question"
+    assert crisis_phrases.distanced("should I lock my pills away from myself? I keep thinking about it") is None
