@@ -898,10 +898,13 @@ _CRISIS_PATTERNS += [(SELF_HARM, re.compile(p)) for p in _SELF_HARM_MORE]
 
 # The subject comes up without present risk: a resolved past, a question about treatment or
 # research. Like a figure of speech, this only ever lowers the *model's* crisis guess.
-_TOPIC_CONTEXT = re.compile(
+_PAST_CONTEXT = (
     r"\b(?:years? ago|in (?:high school|college|my teens|my twenties)|as a (?:teen|teenager|kid)|back in|"
     r"long time ago|a long time|used to|haven't (?:in|since)|nothing since|been stable|stable since|"
-    r"not now|history (?:of|section)|in the past)\b|"
+    r"not now|history (?:of|section)|in the past)\b"
+)
+_TOPIC_CONTEXT = re.compile(
+    _PAST_CONTEXT + r"|"
     r"\b(?:do you|does anyone|is (?:dbt|there)|are you|clinicians?|therapists?|someone who) "
     r"(?:\w+ ){0,3}(?:treat|help|work with|specialize|experienced|available|handle)\b|"
     r"\b(?:psych class|project|novel|paper|homework|research|school counselor|asking for|percentage|how common|"
@@ -950,13 +953,24 @@ _HYPOTHETICAL = re.compile(
     r"if (?:she|he|they|someone|my \w+) ever|what happens if|is it possible to)\b")
 _PRESENT = re.compile(
     # "can I still do KAP" asks about eligibility, it says nothing about the present
-    r"\b(?:again|(?<!can i )(?<!could i )(?<!would i )(?<!am i )(?<!do i )still(?! (?:there|visible|show|"
+    # "starting therapy again" is about therapy, not the risk coming back
+    r"\b(?:(?<!therapy )(?<!counseling )(?<!counselling )(?<!treatment )(?<!a therapist )again|"
+    r"(?<!can i )(?<!could i )(?<!would i )(?<!am i )(?<!do i )still(?! (?:there|visible|show|"
+    # the after-effects of a past that is over: "intimacy is still hard", asked about rather than paged
+    r"hard|difficult|tough|affects|affecting|struggl\w*|haunts|impacts|painful|"
     # grief keeps someone in mind: "I still think about it every day", "still miss her"
     r"think about (?:it|him|her|them)|miss|grieve|grieving|remember|love|have (?:the )?scars))|"
     r"lately|recently|these days|tonight|today|right now|this week|"
     r"currently|started|back(?! (?:in|when|then))|worse|"
     r"(?<!relevant )(?<!an issue )(?<!a problem )(?<!do that )(?<!do it )anymore)\b"
 )
+# A past that has come back ("started again", "relapsed"; "therapy again" is about therapy).
+_RETURNED_WORDS = (r"\b(?:(?<!therapy )(?<!counseling )(?<!counselling )(?<!treatment )(?<!a therapist )again|"
+                   r"relapsed|slipped|back at it|came back|coming back|returned)\b")
+# Self-harm named with its return ("cutting ... started again").
+_SELF_HARM_RELAPSE = re.compile(
+    r"\b(?:cut|cutting|self[- ]?harm\w*|hurting myself|burning myself|suicidal (?:thoughts|urges))\b[^.!?]{0,60}"
+    + _RETURNED_WORDS)
 _RISK_WORDS = re.compile(r"\b(?:suicid\w*|self[- ]?harm\w*|cut myself|cutting|kill|die|dying|alive|overdose|jump|"
                          r"abus\w*|violen\w*)\b")
 
@@ -990,6 +1004,16 @@ _TOPIC_MENTIONS = re.compile(
     r"(?:suicid\w*|self[- ]?harm\w*)|"
     r"\b(?:history|past) of (?:self[- ]?harm\w*|suicid\w*(?: attempts?)?)\b|"
     r"\b(?:old |past |previous )?(?:self[- ]?harm|suicid\w*(?: attempts?)?) (?:history|past)\b|"
+    # idioms of embarrassment and overwork: "I want to die of embarrassment", "killing myself trying to please
+    # everyone"; and a simile ("my coach says I hit like I want to murder someone")
+    r"\b(?:want to|wanted to|could|going to|about to|i'll|i will|gonna|i'd|would) (?:literally )?die of "
+    r"(?:embarrassment|cringe|boredom|laughter|cuteness|secondhand embarrassment)\b|"
+    r"\bkill(?:ing)? myself (?:trying to|to) (?:please|keep up|make ends meet|impress|finish|meet|get everything|"
+    r"be perfect|be everything|hold everything|keep everyone)\b|"
+    r"\b(?:hit|hits|punch|punches|play|plays|swing|swings|look|looks) like (?:i|you|he|she|they) "
+    r"(?:want|wants|wanted) to (?:murder|kill) (?:someone|somebody|the ball|it)\b|"
+    # a show's or book's handling of the subject: "how it portrays suicide"
+    r"\b(?:portray\w*|depict\w*|romanticiz\w*|glamoriz\w*) (?:of )?suicide\b|"
     # a joke about neglected things: "my houseplants are on suicide watch"
     r"\b(?:plants?|houseplants?|succulents?|cactus|fern|orchids?|garden|fish|goldfish|sourdough|starter|"
     r"tamagotchi|phone|laptop|battery|car|wallet|bank account|budget|gpa|grades?|fantasy team)\b"
@@ -1525,6 +1549,10 @@ def check(text: str) -> GuardResult:
         context = _TOPIC_CONTEXT.search(normalised) or (
             _RESOLVED.search(normalised) if not _PRESENT.search(normalised) else None) or _asked_about(
             normalised, bare[1])
+        if context and re.fullmatch(_PAST_CONTEXT, context.group(0)) and _SELF_HARM_RELAPSE.search(normalised):
+            # "stopped cutting years ago but started again this week": a past named beside the present is
+            # no reason to look away; ask.
+            return GuardResult(UNCERTAIN, bare[0], bare[1])
         if context and not wish:
             return GuardResult(TOPIC_MENTION, matched=context.group(0))
         if not context:
@@ -1563,6 +1591,11 @@ def check(text: str) -> GuardResult:
         return GuardResult(FIGURE_OF_SPEECH, matched=figure.group(0))
     context = _TOPIC_CONTEXT.search(normalised)
     if context and _RISK_WORDS.search(normalised):
+        relapse = _SELF_HARM_RELAPSE.search(normalised)
+        if relapse and re.fullmatch(_PAST_CONTEXT, context.group(0)):
+            # "I stopped cutting years ago but started again this week": the past is named, and so is
+            # its return; ask.
+            return GuardResult(UNCERTAIN, SELF_HARM, relapse.group(0))
         return GuardResult(TOPIC_MENTION, matched=context.group(0))
     mention = _TOPIC_MENTIONS.search(raw)
     if mention:

@@ -758,3 +758,28 @@ def test_keeping_medicines_from_teenagers_is_a_general_medication_question():
     text = "Should I lock up my medications when my teenager has friends over? just want to be safe"
     assert crisis_phrases.distanced(text) == "general medication question"
     assert crisis_phrases.distanced("should I lock my pills away from myself? I keep thinking about it") is None
+
+
+@pytest.mark.parametrize("text", [
+    "I could die of embarrassment, I replied-all to the whole office",
+    "how do I stop killing myself trying to please my in-laws?",
+    "my tennis coach says I swing like I want to kill the ball",
+    "does the show romanticize suicide? my son wants to watch it and I'm not sure",
+    "I self-harmed at 16, nothing since, and I'm starting therapy again after a move",
+])
+def test_idioms_a_simile_a_show_and_therapy_again_are_not_a_crisis(text):
+    assert not crisis_phrases.check(text).is_crisis
+
+
+@pytest.mark.parametrize("text", [
+    "I stopped cutting years ago but I started again this week",
+    "I self-harmed in high school and I did it again today",
+])
+def test_a_past_named_beside_its_return_is_at_least_asked_about(text):
+    assert crisis_phrases.check(text).verdict in (crisis_phrases.CRISIS, crisis_phrases.UNCERTAIN)
+
+
+def test_after_effects_of_a_past_assault_are_asked_about_not_paged():
+    result = crisis_phrases.check(
+        "I was sexually assaulted at a party in college; I've processed a lot of it, but trust is still hard")
+    assert result.verdict == crisis_phrases.UNCERTAIN
