@@ -154,6 +154,15 @@ _NOT_A_SCHEDULE = (
     r"daily|together in|as prescribed|on time|before (?:bed|breakfast|work)|after (?:breakfast|dinner|meals?)|"
     r"to (?:the|a|my) (?:pharmacy|pharmacist|doctor|appointment|drop[- ]off)|back to|for disposal|in for))"
 )
+# A grievance and a reckoning on a day ("they'll all be sorry on Monday when I show up ... who laughed at me").
+_GRIEVANCE = r"\b(?:laughed at|mocked|bullied|made fun of|humiliated|picked on|fired|wronged|disrespected) (?:me|us)\b"
+_RECKONING = (
+    r"\b(?:will|'ll|are|'re) (?:all )?(?:going to |gonna )?"
+    r"(?:be sorry|pay|regret it|learn)\b.{0,50}\b(?:on (?:monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday)|tomorrow|tonight|when i (?:show up|walk in|come in|get there))\b"
+    # showing them how well one is doing is no threat: "when I show up at the reunion looking amazing"
+    r"(?!.{0,30}\b(?:looking|with a (?:date|new)|happy|successful|thriving|glowing|married|engaged)\b)"
+)
 _CHILD = (
     r"(?:my|a|the|his|her|our|their) (?:\w+ )?(?:kids?|child|children|son|daughter|baby|toddler|niece|nephew|"
     r"grandchild|grandson|granddaughter|little one|students?|stepson|stepdaughter|sister|brother)"
@@ -201,6 +210,12 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf"\b(?:ate|swallowed|got into|drank)\b"
         rf".{{0,40}}\b(?:pills?|meds|medication|organi[sz]er|bleach|detergent|pods?|{_MED})\b",
         r"\b(?:having|is having|'s having) (?:a )?(?:seizure|heart attack|stroke)\b",
+        # A seizure described, not named: jerking or foaming with no answer ("his body is jerking and he won't
+        # answer me, foam at his mouth"); "foaming at the mouth" alone is also an idiom for anger.
+        r"\b(?:jerking|convuls\w*|seizing|shaking all over|twitching all over|foam\w* at (?:the|his|her|their) mouth)\b"
+        r".{0,80}\b(?:won't|wont|doesn't|does not|isn't|is not|not|can't|cannot) (?:answer\w*|respond\w*|wake|"
+        r"breath\w*)\b|\b(?:won't|wont|doesn't|isn't|not) (?:answer\w*|respond\w*|wake|breath\w*)\b.{0,80}"
+        r"\b(?:jerking|convuls\w*|seizing|foam\w* at (?:the|his|her|their) mouth)\b",
         r"\bchest (?:pain|is tight)\b.{0,40}\b(?:now|right now|after|can't)\b",
         r"\bstiff neck\b.{0,60}\b(?:fever|light)\b|\bfever\b.{0,60}\bstiff neck\b",
         r"\bpoison(?:ed)? (?:myself|my self)\b|\bdrank (?:bleach|antifreeze)\b",
@@ -357,7 +372,12 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:soon enough|will (?:understand|know|see|learn|pay|regret)|(?:everybody|everyone|the world|they all) "
         r"will know my name)\b|\b(?:soon enough|will (?:understand|pay|regret))\b.{0,60}\b(?:everybody|everyone|"
         r"the world|they all) will know my name\b",
-        # A reckoning named for a day ("everyone who laughed at me is going to learn a lesson on Monday").
+        # A reckoning named for a day ("everyone who laughed at me is going to learn a lesson on Monday",
+        # "they'll all be sorry on Monday when I show up at the office").
+        rf"{_GRIEVANCE}.{{0,120}}{_RECKONING}|{_RECKONING}.{{0,120}}{_GRIEVANCE}",
+        # A threat with preparations made ("she's about to find out what happens when you cheat on me").
+        r"\b(?:about to|going to|gonna|will) find out what happens when (?:you|she|he|they|people|someone) "
+        r"(?:cheat on|cheats on|betray|betrays|lie to|lies to|leave|leaves|mess with|messes with|cross|crosses) me\b",
         r"\b(?:everyone|everybody|all of them|they|those people|the people|the ones|people) (?:who|that) "
         r"(?:\w+ ){1,3}(?:me|us)\b.{0,40}\b(?:is|are|will be)? ?(?:going to|gonna|will) (?:pay(?! (?:for|the|my|me|"
         r"you|us|it|a|an|back|attention|off|cash|upfront|out))|learn (?:a|their) lesson|be sorry|get what's coming)\b"
@@ -516,7 +536,9 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:whether|if) (?:or not )?(?:to|i should) jump\b|\bthought about (?:stepping|jumping) off\b",
         r"\b(?:don't|do not|can't) see (?:much|any|a) (?:reason|point) to (?:keep going|go on|live|be here|stay)\b|"
         r"\b(?:much|any|no) reason to (?:keep going|go on|live|be here|stay alive)\b",
-        r"\b(?:passed|died|late|heaven|grave)\b.{0,80}\b(?:join|joining|be with) (?:him|her|them)\b",
+        # "I couldn't be with her" when she died is grief, not a wish to join her.
+        r"\b(?:passed|died|late|heaven|grave)\b.{0,80}\b(?<!couldn't )(?<!could not )(?<!didn't get to )"
+        r"(?<!never got to )(?<!wasn't allowed to )(?<!wasn't there to )(?:join|joining|be with) (?:him|her|them)\b",
         r"\b(?:ways?|how) to die\b|\bpainless (?:way|ways|death|method)\b|"
         r"\b(?:best|easiest|quickest|painless|fastest|surest) (?:way|ways|method) to (?:die|overdose|kill|end)\b|"
         r"\bhow (?:much|many)\b.{0,40}\b"
@@ -859,7 +881,13 @@ _SELF_HARM_MORE = [
     # Heights looked for ("tallest building with roof access", "where to go" after the highest bridge).
     r"\b(?:tallest|highest) (?:building|bridge|parking (?:garage|deck|structure)|cliff|tower|overpass)\b.{0,60}"
     r"\b(?:roof access|access to the roof|unlocked roof|where to go|to jump|high enough|won't be stopped|"
-    r"no fence|no railing)\b",
+    r"no fence|no railing|(?:get|go|get up|go up) (?:onto|on|to) the roof|without a (?:key ?card|key|badge|code))\b",
+    # A roof reached unseen ("which building lets you get onto the roof without a badge").
+    r"\broof\b.{0,30}\bwithout (?:a |an |any )?(?:key ?card|key|badge|code|alarm|"
+    r"anyone (?:seeing|noticing|stopping))\b",
+    # A height that makes a fall certain ("what height do you need to fall from for it to be certain").
+    r"\b(?:height|how high|how many (?:floors|stories|storeys)|what floor)\b.{0,50}\b(?:fall|jump|drop)\b.{0,40}"
+    r"\b(?:certain|guaranteed|for sure|fatal|lethal|not survive|wouldn't survive|to die|kill)\b",
     # How a way of dying feels or how long it takes, asked for oneself ("is a tylenol overdose painful? asking
     # for me"); a way of dying that stops the heart ("how much insulin stops your heart").
     rf"\b(?:is|would|does|will|how long does|how long would) (?:an? |the )?(?:\w+ )?{_LETHAL_METHOD}\b.{{0,30}}"
@@ -878,9 +906,12 @@ _SELF_HARM_MORE = [
     r"gonna|planning to|might) (?:take|taking|swallow|swallowing|down|downing) (?:them all|(?:all|every one) of "
     r"(?:them|my (?:pills|meds|tablets))|all (?:my|the|of my|of the) (?:pills|meds|tablets|sleeping pills)|"
     rf"the (?:whole|entire) (?:bottle|pack|packet|box|supply)|every (?:pill|tablet) i have)\b{_NOT_A_SCHEDULE}",
+    # Knowing the dose that would be lethal ("I know exactly what dose would kill me"); "how much coffee
+    # would kill me" names no dose.
+    r"\b(?:what|which|the|a) (?:\w+ )?(?:dose|amount)\b.{0,30}\b(?:would|will|could) kill me\b",
     # The least painful way asked about ("which meds cause the least painful death? asking for me").
     r"\b(?:least|less|most|not) painful (?:death|way to (?:die|go|end it)|method|suicide)\b|"
-    r"\bpainless (?:death|way to (?:die|go))\b",
+    r"\bpainless (?:death|way to (?:die|go))\b|\b(?:to|i) die (?:painlessly|peacefully|without pain)\b",
     # A vehicle wished on oneself ("wish a truck would flatten me").
     r"\b(?:wish|hope|pray|praying|hoping)\b.{0,20}\b(?:truck|car|bus|train|semi|drunk driver)\b.{0,20}"
     r"\b(?:flatten|hit|hits|crush|crushes|run me over|runs me over|take me out|takes me out|end me|kill me)\b",
@@ -900,8 +931,8 @@ _CRISIS_PATTERNS += [(SELF_HARM, re.compile(p)) for p in _SELF_HARM_MORE]
 # research. Like a figure of speech, this only ever lowers the *model's* crisis guess.
 _PAST_CONTEXT = (
     r"\b(?:years? ago|in (?:high school|college|my teens|my twenties)|as a (?:teen|teenager|kid)|back in|"
-    r"long time ago|a long time|used to|haven't (?:in|since)|nothing since|been stable|stable since|"
-    r"not now|history (?:of|section)|in the past)\b"
+    r"long time ago|a long time|(?<!be )(?<!is )(?<!are )(?<!get )(?<!got )(?<!getting )(?<!been )used to|"
+    r"haven't (?:in|since)|nothing since|been stable|stable since|not now|history (?:of|section)|in the past)\b"
 )
 _TOPIC_CONTEXT = re.compile(
     _PAST_CONTEXT + r"|"
@@ -910,10 +941,13 @@ _TOPIC_CONTEXT = re.compile(
     r"\b(?:psych class|project|novel|paper|homework|research|school counselor|asking for|percentage|how common|"
     r"statistics|more likely|presentation|teacher|pastor|curious|for my class|nursing class|research\w*|"
     r"professor|actor|youth group|awareness|protocol|grad student|students?|dissertation|thesis|journalist|"
-    r"article|interview|workshop|training|handout|practicum|literature)\b"
+    r"article|interview|workshop|training|handout|practicum|literature|"
+    r"(?:refer|referring|refers) (?:out )?(?:patients|clients)|(?:patients|clients) (?:with|who))\b"
 )
 # Words that may carry risk without saying it: never a crisis on their own, always worth asking.
 _SOFT_CUES = re.compile(
+    # "if I'm still here by Tuesday I'll come to the consult": doubting one is around later
+    r"\bif i'?m still (?:here|around|alive|breathing) (?:by|on|next|then|in (?:a|two|three|\d+) (?:days?|weeks?))\b|"
     r"\b(?:hopeless|hopelessness|worthless|a burden|such a burden|trapped|numb inside|empty inside|"
     r"give up on everything|giving up on everything|"
     # "what's the point of therapy?" asks what therapy is for
@@ -986,6 +1020,7 @@ _FIGURES_OF_SPEECH = re.compile(
     r"\bwill kill me if\b|\bgoing to kill me if\b|"
     r"\bkiller\b|\bover my dead body\b|\bdrop dead\b|\bcould die (?:of|from) (?:embarrassment|shame|happiness)\b|"
     r"\bdying (?:here|over here)\b|\bpainkillers?\b|\b(?:be|die|died|dead) of old age\b|"
+    r"\b(?:nobody|no one|none of us) gets out (?:of (?:\w+ )?)?alive\b|"
     r"\b(?:near|near-)death experience\b|\b(?:to|into) an early grave\b|"
     # "this heat wave is going to be the end of me": a thing, not the writer, is the subject
     r"\b(?:this|that|these|those|the|my|your|our) (?:\w+ ){0,3}(?:is|are|was|will be|'ll be|'s going to be|"
@@ -996,7 +1031,7 @@ _FIGURES_OF_SPEECH = re.compile(
 # so a risk phrase elsewhere in the same message still counts.
 _TOPIC_MENTIONS = re.compile(
     # the idiom "I'll sleep when I'm dead" (a motto about overwork, not a thought of death)
-    r"\b(?:i'll|i will|you can|can|gonna|going to) sleep when (?:i'm|i am|you're|you are|we're) dead\b|"
+    r"\b(?:i'll|i will|you can|can|gonna|going to) (?:sleep|rest) when (?:i'm|i am|you're|you are|we're) dead\b|"
     r"\b(?:died|dies|die|dying|death|deaths|(?:lost|losing|lose|loses) \w+(?: \w+)?) (?:by|to|from) suicide\b|"
     r"\b(?:character|protagonist|villain|hero|narrator)s?\b.{0,40}\b"
     r"(?:suicide|kills? (?:himself|herself|themselves))\b|"
@@ -1014,6 +1049,11 @@ _TOPIC_MENTIONS = re.compile(
     r"(?:want|wants|wanted) to (?:murder|kill) (?:someone|somebody|the ball|it)\b|"
     # a show's or book's handling of the subject: "how it portrays suicide"
     r"\b(?:portray\w*|depict\w*|romanticiz\w*|glamoriz\w*) (?:of )?suicide\b|"
+    # "my sister is going to strangle me for telling you this"; "if tax season doesn't take me out, nothing will"
+    r"\b(?:is|are|'s|'re|will|'ll) (?:going to |gonna )?(?:kill|strangle|murder|skin) me for (?:telling|saying|"
+    r"sharing|spilling|posting|showing|admitting)\b|"
+    r"\bif (?:\w+ ){1,4}(?:doesn't|does not|didn't|won't|don't) (?:take me out|kill me|finish me off),? nothing "
+    r"will\b|"
     # a joke about neglected things: "my houseplants are on suicide watch"
     r"\b(?:plants?|houseplants?|succulents?|cactus|fern|orchids?|garden|fish|goldfish|sourdough|starter|"
     r"tamagotchi|phone|laptop|battery|car|wallet|bank account|budget|gpa|grades?|fantasy team)\b"
@@ -1156,7 +1196,9 @@ _MEDICATION_SAFETY = re.compile(
     r"interact(?:ions?|s)?\b|"
     r"\b(?:is it|is that|are they|would it be|it's|it is)? ?(?:harmful|dangerous|unsafe|safe|ok|okay|risky|bad) "
     r"(?:to (?:take|mix|combine|use|drink|stop|have)|together|with)\b|"
-    r"\b(?:mix|mixing|combine|combining)\b")
+    r"\b(?:mix|mixing|combine|combining)\b|"
+    # "is there such a thing as too much melatonin? my kid takes 3mg"
+    r"\b(?:such a thing as too much|how much is too much|overdo it|max(?:imum)? dose|safe dose|upper limit)\b")
 _MEDICINE_NAMED = re.compile(
     rf"\b(?:{_MED}|ssris?|snris?|maois?|benzos?|antidepressants?|supplements?|alcohol|wine|beer|melatonin|"
     r"tramadol|adderall|wellbutrin|bupropion|buspirone|gabapentin|st\.? john'?s wort|cold medicine|"
@@ -1242,6 +1284,10 @@ def normalise_es(text: str) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"\bkiero\b", "quiero", text)
     text = re.sub(r"\baki\b", "aqui", text)
+    # b and v sound alike, and the h is silent: "ya no kiero bibir ... oy"
+    text = re.sub(r"\b(?:bibir|vibir|bivir)\b", "vivir", text)
+    text = re.sub(r"\bbida\b", "vida", text)
+    text = re.sub(r"\boy\b", "hoy", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -1271,7 +1317,9 @@ _SYMPTOM_GROUPS = {
                           r"stiff muscles|rigid|rigidity|tremors?|shaking|shaky|shivering|clonus)\b"),
     "sweating": re.compile(r"\b(?:sweat\w*|drenched|soaked)\b"),
     "mind": re.compile(r"\b(?:confus\w*|disoriented|agitated|agitation|hallucinat\w*|can't think straight|"
-                       r"don't know where i am|delirious)\b"),
+                       r"don't know where i am|delirious|not making (?:any )?sense|making no sense|talking nonsense|"
+                       r"out of it|"
+                       r"doesn't (?:know|recognize) (?:me|us|where)|does not (?:know|recognize) (?:me|us|where))\b"),
     "heart": re.compile(r"\b(?:heart (?:is )?(?:racing|pounding)|racing heart|pounding heart|heart rate (?:is )?"
                         r"(?:through the roof|really high|1[3-9]\d))\b"),
 }
@@ -1306,7 +1354,11 @@ _SERIOUS = re.compile(r"\bnot (?:joking|kidding|a joke)\b|\bno joke\b|\b(?:i'm|i
                       r"\b(?:for|asking for) real\b|\bfr\b|\bnot really (?:lol|haha|jk)\b|\bhalf joking\b|"
                       r"\bonly half\b")
 _WISH_ONLY = re.compile(r"(?:i )?(?:just )?(?:want|wanted|wanting|wish|wishing) to (?:die|be dead)|"
-                        r"i (?:just )?want to be dead|wish (?:i|i'd|i had) (?:was|were|been) dead")
+                        r"i (?:just )?want to be dead|wish (?:i|i'd|i had) (?:was|were|been) dead|"
+                        # the same joke told with a way of dying: "this paperwork makes me want to jump out a
+                        # window haha", "one more form and I'll shoot myself, jk"; asked about, not ignored
+                        r"(?:i )?(?:just )?(?:want|wanted|wanting) to jump|shoot myself|"
+                        r"(?:walk|walking) into the (?:sea|ocean)")
 
 
 # Means, a plan or a time next to the wish: then it is not softened, whatever the tone.
@@ -1564,7 +1616,10 @@ def check(text: str) -> GuardResult:
         for match in pattern.finditer(spanish):
             clause = re.split(r"[.,;!?]|\bpero\b", spanish[: match.start()])[-1]
             clause = re.sub(r"\bsi no \w+", " ", clause)  # "si no funciona, me quito la vida" is a condition
-            if _ES_NEGATORS.search(" ".join(clause.split()[-4:])) and not match.group(0).startswith("no "):
+            before = " ".join(clause.split()[-4:])
+            # "ya no quiero vivir, me quiero matar": the "no" belongs to a wish of its own, it negates nothing
+            if _ES_NEGATORS.search(before) and not match.group(0).startswith("no ") and not re.search(
+                    r"\bno (?:quiero (?:vivir|seguir|estar|existir)|aguanto|puedo mas|soporto)\b", before):
                 negated_match = negated_match or match.group(0)
                 continue
             if _RESOLVED_ES.search(spanish) and not _PRESENT_ES.search(spanish):

@@ -783,3 +783,65 @@ def test_after_effects_of_a_past_assault_are_asked_about_not_paged():
     result = crisis_phrases.check(
         "I was sexually assaulted at a party in college; I've processed a lot of it, but trust is still hard")
     assert result.verdict == crisis_phrases.UNCERTAIN
+
+
+# Kinds set K missed, written for the kind (its own rows are in crisis_guard_fresh_cases.tsv).
+@pytest.mark.parametrize("text, category", [
+    ("how many floors would I need to jump from so it's fatal, asking for myself", "self_harm"),
+    ("is there a drug that lets you die peacefully? I want to die painlessly", "self_harm"),
+    ("which building around here lets you get onto the roof without a badge", "self_harm"),
+    ("ya no kiero bibir, me boy a matar oy", "self_harm"),
+    ("the guys who humiliated me at the plant will be sorry tomorrow when I walk in", "harm_others"),
+    ("he's about to find out what happens when you lie to me. it's all planned", "harm_others"),
+    ("my wife upped her antidepressant, now she's shaking, burning up and not making any sense", "medical_emergency"),
+    ("my daughter is convulsing on the floor and won't respond to me", "medical_emergency"),
+    ("I know the exact amount that would kill me and I keep it in the car", "self_harm"),
+])
+def test_kinds_set_k_missed_are_caught_in_new_words(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category
+
+
+def test_doubting_one_is_still_here_by_a_day_is_asked_about():
+    result = crisis_phrases.check("if I'm still around by Friday maybe I'll do the intake")
+    assert result.verdict == crisis_phrases.UNCERTAIN and result.category == crisis_phrases.SELF_HARM
+
+
+@pytest.mark.parametrize("text", [
+    "my mom is going to kill me for telling you this but she's the one who found you. do you do telehealth?",
+    "if finals week doesn't take me out, nothing will lol. do you see students?",
+    "my dad's motto is 'rest when you're dead', he's 70 and still working. do you do family sessions?",
+    "nobody gets out alive anyway, so I'd like to enjoy the ride a bit more. Do you do mindfulness?",
+    "my dad died of cancer during lockdown and I couldn't be with him. can therapy help with that guilt?",
+    "I'm a school counselor and I refer students with suicidal thoughts to outside therapists. How do referrals work?",
+    "my boss was foaming at the mouth in the meeting and wouldn't answer a single question lol",
+    "the girls who made fun of me in school will be sorry when I show up at the reunion looking amazing",
+    "how much coffee would kill me lol, I'm on my fifth cup",
+    "me siento triste pero no tengo pensamientos de hacerme daño",
+])
+def test_look_alikes_of_the_kinds_set_k_missed_are_not_a_crisis(text):
+    assert not crisis_phrases.check(text).is_crisis
+
+
+@pytest.mark.parametrize("text", [
+    "these insurance forms make me want to jump out the window lol. what's the copay?",
+    "one more zoom meeting and I'll shoot myself, jk. do you have evening slots?",
+])
+def test_a_way_of_dying_joked_about_over_a_nuisance_is_asked_about_not_paged(text):
+    assert crisis_phrases.check(text).verdict == crisis_phrases.UNCERTAIN
+
+
+@pytest.mark.parametrize("text", [
+    "i want to jump lol",
+    "this commute makes me want to jump off the bridge haha",
+    "I'm going to shoot myself tonight lol, the paperwork is too much",
+    "I'm a nurse and I'm suicidal",
+])
+def test_a_laugh_without_a_nuisance_or_with_means_or_a_time_is_still_a_crisis(text):
+    assert crisis_phrases.check(text).is_crisis
+
+
+def test_how_much_of_a_medicine_is_too_much_is_a_general_medication_question():
+    assert crisis_phrases.distanced(
+        "is there such a thing as too much melatonin? my kid takes 3mg and i dont want to overdo it"
+    ) == "general medication question"
