@@ -393,7 +393,7 @@ def answer_referral_needed(profile: PracticeProfile) -> str:
     parts.append("For KAP, the prescriber may also ask your current prescriber or doctor for records, with "
                  "your written permission.")
     parts.append("Some insurance plans want a referral before they pay you back, so check with yours.")
-    parts.append(f"Questions? Call us at {profile.phone}.")
+    parts.append(f"To check that a referral has reached us, or with other questions, call us at {profile.phone}.")
     return " ".join(parts)
 
 
@@ -403,7 +403,8 @@ def answer_kap_administration(profile: PracticeProfile) -> str:
         here = f"At {profile.name}, the prescriber gives it " + _join(
             [KAP_ROUTES[route] for route in profile.kap_administration], "or") + "."
     else:
-        here = "Which way suits you is up to the prescriber, who explains the options at your evaluation."
+        here = ("Which way suits you is up to the prescriber, who explains the options at your evaluation. "
+                "If needles worry you, say so then.")
     return (
         f"Ketamine can be given in a few ways: {ways}. {here} Ketamine is a controlled medicine "
         "(Schedule III), and in KAP you take it during a medicine session where you are monitored. "
