@@ -125,7 +125,13 @@ _MED = (
     r"(?:pills|tablets|capsules|meds|medications?|medicine|prescription|ketamine|k|xanax|"
     r"sleeping pills|painkillers|tylenol|advil|ibuprofen|acetaminophen|paracetamol|aspirin|"
     r"benadryl|oxy\w*|percocet|vicodin|fentanyl|heroin|klonopin|ativan|valium|ambien|"
-    r"seroquel|lithium|insulin|lamotrigine|lamictal|sertraline|zoloft|prozac|lexapro|dose|doses)"
+    r"seroquel|lithium|insulin|lamotrigine|lamictal|sertraline|zoloft|prozac|lexapro|dose|doses|"
+    # other medicines people name by brand or generic name (not melatonin or vitamins)
+    r"trazodone|amitriptyline|nortriptyline|wellbutrin|bupropion|effexor|venlafaxine|celexa|citalopram|"
+    r"escitalopram|fluoxetine|paxil|paroxetine|cymbalta|duloxetine|remeron|mirtazapine|abilify|aripiprazole|"
+    r"risperdal|risperidone|zyprexa|olanzapine|quetiapine|gabapentin|lyrica|pregabalin|tramadol|morphine|"
+    r"codeine|hydrocodone|methadone|adderall|clonazepam|lorazepam|diazepam|alprazolam|zolpidem|depakote|"
+    r"propranolol|warfarin|antidepressants?|benzos|opioids|opiates|painkillers?)"
 )
 _INTENT = (
     r"(?:want to|wanted to|going to|gonna|plan(?:ning)? to|will|might|could|may|feel like|"
@@ -192,6 +198,17 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:passed out|passing out|blacking out|is unconscious|went unconscious|unresponsive|"
         r"turning blue|lips are blue|(?:has|had|there's) no pulse)\b",
         r"\b(?:he|she|they|my \w+) (?:just )?collapsed\b",
+        # found that way: "found my brother unconscious in the bathroom with a needle next to him"
+        r"\bfound (?:\w+ ){1,3}(?:unconscious|unresponsive|not breathing|passed out|collapsed|on the floor "
+        r"(?:and|not|with))\b",
+        # an acute reaction to an injection or new medicine: "my jaw is locked to the side and my neck keeps
+        # twisting, it started after the shot they gave me"
+        r"\b(?:jaw|neck|tongue|eyes)\b.{0,25}\b(?:locked|locking|stuck|twisting|twisted|pulling|rolling back|"
+        r"in spasm)\b.{0,80}\b(?:after|since|from) (?:the|a|my|this|that|they gave me (?:a|the)) (?:\w+ )?"
+        r"(?:shot|injection|new med\w*|medicine|medication|pill|dose)\b|"
+        r"\b(?:after|since) (?:the|a|my|this|that) (?:\w+ )?(?:shot|injection|new med\w*|medicine|medication|dose)\b"
+        r".{0,60}\b(?:jaw|neck|tongue|eyes)\b.{0,25}\b(?:locked|locking|stuck|twisting|twisted|pulling|"
+        r"rolling back|keep rolling|in spasm)\b",
         r"\b(?:did|done|had|used|took|snorted|drank) (?:way |far |much )?too much\b(?! (?:work|time|homework|"
         r"coffee|caffeine|sugar|screen|to drink|to eat|fun|on my plate|going on|of a|stuff|things|to do))",
         r"\b(?:i'm|i am|he's|she's|they're|is|are|started) choking\b",
@@ -251,6 +268,14 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"(?:\w+ ){0,4}?(?:to |he'll |she'll |they'll |he will |she will |he'd |she'd |he's going to |she's going to )?"
         r"(?:kill|hurt|shoot|stab|beat|get) (?:me|us|my kids|the kids|my children)\b",
         r"\bthreat(?:en(?:s|ed|ing)?)? (?:to )?(?:kill|hurt|shoot|stab) (?:me|us|my)\b",
+        # "someone is trying to kill me", "he's coming to take me out tonight" (not a toddler's lego)
+        rf"\b(?:{_ABUSER}|someone|somebody|he|she|they|a guy|a man|some guy|people)(?:'s|'re| is| are)? "
+        r"(?:trying|coming|going|gonna|planning|out) to (?:kill|hurt|shoot|stab|take me out|get me)\b"
+        r"(?:(?<=kill)|(?<=hurt)|(?<=shoot)|(?<=stab)) (?:me|us|my kids|my children)\b(?! (?:for|if|when)\b)|"
+        rf"\b(?:{_ABUSER}|someone|somebody|he|she|they|a guy|a man|some guy|people)(?:'s|'re| is| are)? "
+        r"(?:trying|coming|going|gonna|planning|out) to take me out\b(?! (?:to|for|on|a|some|an)\b)|"
+        # "out to get me" is a threat beside a weapon; "my boss is out to get me" alone is a grievance
+        r"\bout to get me\b.{0,40}\b(?:gun|knife|weapon|kill|hurt|shoot|stab)\b",
         r"\bthreat(?:en)?(?:s|ed)? me with (?:a|his|her|their|the|my) (?:\w+ )?(?:gun|knife|weapon|bat|rifle|shotgun|"
         r"pistol|revolver|firearm)\b|\bwith a (?:gun|knife) (?:to|at) my\b|"
         r"\b(?:pointed|points|pointing|aimed|aims|aiming|waved|waves|waving) (?:a|his|her|their|the|one|it|them|"
@@ -375,6 +400,10 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         # A reckoning named for a day ("everyone who laughed at me is going to learn a lesson on Monday",
         # "they'll all be sorry on Monday when I show up at the office").
         rf"{_GRIEVANCE}.{{0,120}}{_RECKONING}|{_RECKONING}.{{0,120}}{_GRIEVANCE}",
+        # "everyone at that office is going to regret how they treated me. they'll see on friday"
+        r"\b(?:regret|be sorry|pay for)\b.{0,80}\b(?:they'll|they will|you'll|you will|everyone will|he'll|she'll|"
+        r"all of them will) (?:all )?(?:see|find out|learn)\b.{0,12}\b(?:on (?:monday|tuesday|wednesday|thursday|"
+        r"friday|saturday|sunday)|tomorrow|tonight|next week|this week)\b",
         # A threat with preparations made ("she's about to find out what happens when you cheat on me").
         r"\b(?:about to|going to|gonna|will) find out what happens when (?:you|she|he|they|people|someone) "
         r"(?:cheat on|cheats on|betray|betrays|lie to|lies to|leave|leaves|mess with|messes with|cross|crosses) me\b",
@@ -593,6 +622,9 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         rf"\b(?:el doble|demasiad[oa]s?|de mas)\b.{{0,30}}\b{_ES_MED}\b.{{0,60}}"
         r"\b(?:muy mal|corazon|mareado|mareada)\b|"
         r"\bcorazon me late muy rapido\b",
+        r"\b(?:esta|estan|sigue|siguen|empezo a|comenzo a) convulsion\w*|\bconvulsionando\b|"
+        r"\b(?:le (?:dio|esta dando)|tiene) (?:un |una )?(?:ataque|convulsion|convulsiones)\b(?! de (?:risa|panico|"
+        r"ansiedad|tos))",
     ]
 ] + [
     (DANGER_FROM_OTHERS, re.compile(p)) for p in [
@@ -719,7 +751,7 @@ _SELF_HARM_MORE = [
     r"\b(?:relapsed|relapse)\b.{0,40}\b(?:sh|self[- ]?harm|cutting|clean from)\b|\bclean from sh\b|"
     r"\bi sh'?d\b|\bsh'?d again\b|\b(?:bad|strong|really bad) urges\b|\burges (?:to|are) (?:cut|sh|hurt)\b|"
     r"\bbutterfly strips\b|\b(?:blade|razor)\b.{0,20}\bnext to me\b",
-    r"\bhope (?:a|the) (?:truck|car|bus|train) (?:hits|takes) me\b|\b(?:hit|take) me out\b|\btakes me out\b|"
+    r"\bhope (?:a|the) (?:truck|car|bus|train) (?:hits|takes) me\b|\b(?<!trying to )(?<!out to )(?<!coming to )(?:hit|take) me out\b(?! with (?:\w+ )?(?:legos?|toys?|kindness|a cold|kisses|questions|paperwork|work)| (?:to|for|on)\b)|\btakes me out\b(?! (?:to|for|on))|"
     r"\bhope i (?:just )?(?:don't|dont|do not) make it\b|\bdon't make it to (?:the )?morning\b|"
     r"\bwouldn't mind if (?:my heart|i) (?:just )?(?:stopped|died|didn't wake)\b|\bwouldn't fight it\b|"
     r"\bdon't look on purpose\b|\bsee what happens\b.{0,20}$|"
@@ -812,7 +844,14 @@ _SELF_HARM_MORE = [
     r"\bhose\b.{0,30}\b(?:bought|exhaust|car|garage)\b|\bgarage with the engine running\b|"
     r"\bengine running\b.{0,30}\bgarage\b|\bgarage\b.{0,40}\bengine running\b",
     r"\bgiving away my\b|\bgiving (?:all )?my (?:stuff|things) away\b",
-    r"\bcarbon monoxide\b.{0,40}\b(?:work|kill|enough|how long)\b",
+    r"\bcarbon monoxide\b.{0,40}\b(?:work|kill|enough|how long)\b|"
+    # how long a way of dying takes: "how long does it take to pass out from carbon monoxide in a closed car"
+    r"\bhow (?:long|quickly|fast) (?:does it take|would it take|until|before) (?:\w+ )?(?:to )?(?:pass out|die|"
+    r"lose consciousness|black out|stop breathing)\b.{0,40}\b(?:carbon monoxide|exhaust|closed car|garage|helium|"
+    r"hanging|bleed\w*|pills|overdose|drowning|a bag)\b",
+    # a supply saved up and a day to take it: "saved up 3 months of my seroquel. taking all of it friday night"
+    rf"\b(?:sav(?:ed|ing) up|stockpil\w*|been saving|hoard\w*|stash\w*)\b.{{0,40}}\b(?:{_MED}|pills|meds|tablets)\b.{{0,60}}"
+    r"\b(?:taking|take|swallow\w*|down\w*) (?:all of (?:it|them)|them all|it all|every (?:one|last one|pill))\b",
     r"\b(?:how deep|how much|how many)\b.{0,50}\b(?:fatal|lethal|deadly|to die|kill you|stop breathing)\b",
     r"\bsh\b.{0,30}\b(?:relapse|urges?|again|clean|cuts?|bleeding)\b|\b(?:relapse|wagon) with sh\b|"
     r"\bcuts? (?:won't|wont|will not) stop bleeding\b",
@@ -948,6 +987,9 @@ _TOPIC_CONTEXT = re.compile(
 _SOFT_CUES = re.compile(
     # "if I'm still here by Tuesday I'll come to the consult": doubting one is around later
     r"\bif i'?m still (?:here|around|alive|breathing) (?:by|on|next|then|in (?:a|two|three|\d+) (?:days?|weeks?))\b|"
+    # "I'll fill out the intake forms but someone else might have to cancel the appointment for me"
+    r"\bsomeone (?:else )?(?:might|will|may|would|could) (?:have|need) to (?:cancel|call off|go to|show up to) "
+    r"(?:it|that|the (?:appointment|consult\w*|session|intake)) (?:for|instead of) me\b|"
     r"\b(?:hopeless|hopelessness|worthless|a burden|such a burden|trapped|numb inside|empty inside|"
     r"give up on everything|giving up on everything|"
     # "what's the point of therapy?" asks what therapy is for
@@ -977,6 +1019,8 @@ _RESOLVED = re.compile(
     r"in (?:my|her|his|their) (?:early |late |mid[- ]?)?(?:teens|twenties|thirties|20s|30s)|"
     r"(?:sober|clean|stable|well|free of (?:it|that|them)) for (?:over |more than |almost |nearly |about )?"
     r"(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|many) (?:years?|decades?)|"
+    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|many|several) years? (?:free (?:from|of)|clean from|"
+    r"without)|"
     r"(?:over|more than) a decade)\b|"
     r"\((?:19|20)\d\d\)"
 )
@@ -1375,7 +1419,9 @@ _NUISANCE = re.compile(
     r"on hold|waitlist|wait list|queue|line at|insurance|deductible|homework|exams?|finals|midterms|deadline|"
     r"presentation|hangover|cramps|weather|heat|humidity|mondays?|alarm|gym|leg day|group chat|customer service|"
     r"phone calls?|small talk|spreadsheets?|budget|bills|in-laws|team building|retreat|airport|layover|"
-    r"dentist|karaoke|my playlist|spoilers?|season finale|cringe|embarrass\w*)\b"
+    r"dentist|karaoke|my playlist|spoilers?|season finale|cringe|embarrass\w*)\b|"
+    # the exasperation frame: "if one more person asks if I've tried yoga ...", "one more email and I'll ..."
+    r"\bif (?:\w+ ){0,3}one more\b|\bone more (?:\w+ ){0,2}(?:and|&) i'?ll\b"
 )
 
 
@@ -1472,7 +1518,10 @@ _OTHERS_NO_DANGER = re.compile(
     r"violent)\b|"
     r"\b(?:not|never) (?:dangerous|violent|unsafe|suicidal|in (?:any )?danger)(?:,| or anything| at all)?"
     r"(?: (?:just|only|but|really))?\b|\bno (?:talk of|sign of|signs of)? ?(?:danger|hurting (?:himself|herself|"
-    r"themselves)|self[- ]?harm)\b|\bno danger\b")
+    r"themselves)|self[- ]?harm)\b|\bno danger\b|"
+    # "he said he felt low last month but he's doing better and already seeing someone"
+    r"\b(?:she's|he's|they're|she is|he is|they are) (?:doing (?:much |a lot |way )?(?:better|okay|ok|fine|well)|"
+    r"already (?:seeing|in therapy with|working with) (?:someone|a therapist|a counselor|a psychiatrist))\b")
 _SOMEONE_ELSE = re.compile(
     r"\b(?:my|our|a) (?:\w+ )?(?:friend|partner|husband|wife|boyfriend|girlfriend|son|daughter|kid|child|teen|"
     r"teenager|mom|mother|dad|father|brother|sister|sibling|roommate|coworker|colleague|cousin|grandma|"

@@ -845,3 +845,41 @@ def test_how_much_of_a_medicine_is_too_much_is_a_general_medication_question():
     assert crisis_phrases.distanced(
         "is there such a thing as too much melatonin? my kid takes 3mg and i dont want to overdo it"
     ) == "general medication question"
+
+
+# Kinds set L missed, written for the kind (its own rows are in crisis_guard_fresh_cases.tsv).
+@pytest.mark.parametrize("text, category", [
+    ("been stockpiling my trazodone for weeks, swallowing every one of them on saturday", "self_harm"),
+    ("how quickly would it take someone to lose consciousness from exhaust in a garage", "self_harm"),
+    ("the people at my old job will regret what they did to me. they'll find out tomorrow", "harm_others"),
+    ("since the injection at urgent care my tongue is stuck out and my eyes keep rolling back", "medical_emergency"),
+    ("found my roommate passed out on the kitchen floor and I can't wake her", "medical_emergency"),
+    ("mi esposa está convulsionando en el piso", "medical_emergency"),
+    ("someone is trying to kill me, he's outside my window", "danger_from_others"),
+    ("my ex is out to get me, he said he bought a gun", "danger_from_others"),
+])
+def test_kinds_set_l_missed_are_caught_in_new_words(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category
+
+
+def test_someone_else_cancelling_for_me_is_asked_about():
+    result = crisis_phrases.check("book me in, but someone else may need to cancel the session for me")
+    assert result.verdict == crisis_phrases.UNCERTAIN and result.category == crisis_phrases.SELF_HARM
+
+
+@pytest.mark.parametrize("text", [
+    "my cat is trying to take me out by sleeping on the stairs lol. do you do evening sessions?",
+    "my husband takes me out to dinner every friday, it's our thing. can we do couples therapy?",
+    "my mom is coming to get me after the session, is there parking?",
+    "my boss is out to get me, I swear. can therapy help with work stress?",
+    "my sister was down in the spring but she's doing much better now. how do I bring up therapy?",
+    "9 years free of self-harm and proud of it. do you offer maintenance sessions?",
+])
+def test_look_alikes_of_the_kinds_set_l_missed_are_not_a_crisis(text):
+    assert not crisis_phrases.check(text).is_crisis
+
+
+def test_a_way_of_dying_in_the_one_more_frame_is_asked_about_not_paged():
+    text = "if one more relative asks when I'm getting married I'm walking into the ocean 🙃 not really. group therapy?"
+    assert crisis_phrases.check(text).verdict == crisis_phrases.UNCERTAIN
