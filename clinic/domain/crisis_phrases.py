@@ -751,7 +751,10 @@ _SELF_HARM_MORE = [
     r"\b(?:relapsed|relapse)\b.{0,40}\b(?:sh|self[- ]?harm|cutting|clean from)\b|\bclean from sh\b|"
     r"\bi sh'?d\b|\bsh'?d again\b|\b(?:bad|strong|really bad) urges\b|\burges (?:to|are) (?:cut|sh|hurt)\b|"
     r"\bbutterfly strips\b|\b(?:blade|razor)\b.{0,20}\bnext to me\b",
-    r"\bhope (?:a|the) (?:truck|car|bus|train) (?:hits|takes) me\b|\b(?<!trying to )(?<!out to )(?<!coming to )(?:hit|take) me out\b(?! with (?:\w+ )?(?:legos?|toys?|kindness|a cold|kisses|questions|paperwork|work)| (?:to|for|on)\b)|\btakes me out\b(?! (?:to|for|on))|"
+    r"\bhope (?:a|the) (?:truck|car|bus|train) (?:hits|takes) me\b|"
+    # not a person "trying to take me out" (a threat, below) or a toddler's legos, not "take me out to dinner"
+    r"\b(?<!trying to )(?<!out to )(?<!coming to )(?:hit|take) me out\b(?! with (?:\w+ )?(?:legos?|toys?|"
+    r"kindness|a cold|kisses|questions|paperwork|work)| (?:to|for|on)\b)|\btakes me out\b(?! (?:to|for|on))|"
     r"\bhope i (?:just )?(?:don't|dont|do not) make it\b|\bdon't make it to (?:the )?morning\b|"
     r"\bwouldn't mind if (?:my heart|i) (?:just )?(?:stopped|died|didn't wake)\b|\bwouldn't fight it\b|"
     r"\bdon't look on purpose\b|\bsee what happens\b.{0,20}$|"
@@ -850,7 +853,8 @@ _SELF_HARM_MORE = [
     r"lose consciousness|black out|stop breathing)\b.{0,40}\b(?:carbon monoxide|exhaust|closed car|garage|helium|"
     r"hanging|bleed\w*|pills|overdose|drowning|a bag)\b",
     # a supply saved up and a day to take it: "saved up 3 months of my seroquel. taking all of it friday night"
-    rf"\b(?:sav(?:ed|ing) up|stockpil\w*|been saving|hoard\w*|stash\w*)\b.{{0,40}}\b(?:{_MED}|pills|meds|tablets)\b.{{0,60}}"
+    rf"\b(?:sav(?:ed|ing) up|stockpil\w*|been saving|hoard\w*|stash\w*)\b.{{0,40}}\b(?:{_MED}|pills|meds|tablets)\b"
+    r".{0,60}"
     r"\b(?:taking|take|swallow\w*|down\w*) (?:all of (?:it|them)|them all|it all|every (?:one|last one|pill))\b",
     r"\b(?:how deep|how much|how many)\b.{0,50}\b(?:fatal|lethal|deadly|to die|kill you|stop breathing)\b",
     r"\bsh\b.{0,30}\b(?:relapse|urges?|again|clean|cuts?|bleeding)\b|\b(?:relapse|wagon) with sh\b|"
