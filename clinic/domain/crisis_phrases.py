@@ -365,6 +365,12 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
     ]
 ] + [
     (HARM_OTHERS, re.compile(p)) for p in [
+        # "scared to be alone with my toddler today, the rage is too much and I don't trust my hands"
+        r"\b(?:scared|afraid|terrified|frightened|don't want) (?:to be|of being) (?:left )?alone with (?:my|the|our) "
+        r"(?:baby|toddler|newborn|infant|kids?|son|daughter|children|little one)\b.{0,80}\b(?:rage|anger|angry|"
+        r"snap|hurt|hands|temper|lose it|losing it|shake|shaking (?:him|her|them))\b|"
+        r"\b(?:don't|do not|can't) trust (?:my hands|myself|my temper) (?:around|with|near) (?:my|the|our) "
+        r"(?:baby|toddler|newborn|infant|kids?|son|daughter|children|little one)\b",
         # "thinking seriously about how I'd kill him on my next shift": working out how is a plan
         r"\b(?:thinking|thought|think|fantasi[sz]ing|planning|figuring out)(?: \w+){0,2} about how (?:i'd|i would|"
         r"i could|i'll|i will|to) (?:kill|murder|hurt|poison|strangle|shoot|stab) (?:him|her|them|my \w+)\b"
@@ -576,6 +582,10 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:better off|happier|easier|better) (?:if i (?:was|were|wasn't|weren't) (?:dead|gone|here|around|alive)"
         r"|without me)\b",
         r"\bwaste away\b|\bstarve myself\b|\bstopped eating on purpose\b",
+        # an injury done on purpose ("burned my arm on the stove again on purpose")
+        r"\b(?:burn(?:ed|t)?|cut|sliced|scratched|scraped|bruised|punched|hit|smashed) (?:myself|my (?:\w+ )?"
+        r"(?:hand|hands|finger|arm|arms|forearm|wrist|wrists|thigh|thighs|leg|legs|skin|stomach|head|face|fist))\b"
+        r".{0,40}\b(?:on purpose|deliberately|intentionally)\b",
         r"\b(?:make it|make it all|end it|it to|this to) (?:stop|end) (?:permanently|forever|for good)\b",
         r"\btonight's the night\b.{0,40}\b(?:ready|everything|goodbye)\b|\bhave everything ready\b.{0,20}$",
         r"\b(?:do|doing) something (?:\w+ )?to myself\b",
@@ -819,6 +829,10 @@ _SELF_HARM_MORE = [
     r"\bhow i'?d end things\b(?! (?:with|between))|\bplanning how\b.{0,20}\b(?:end|die)\b"
     r"(?!(?: it| things| that| this)? (?:with|between|before|at work))",
     r"\bstop being (?:a |their |everyone's |my family's )?(?:problem|burden)\b",
+    # "my dad keeps a handgun in his nightstand ... When everyone leaves for the lake Saturday I'm doing it"
+    r"\b(?:hand ?guns?|guns?|pistol|rifle|pills|rope|insulin|blades?)\b.{0,120}\b(?:when|once|after) (?:everyone|"
+    r"everybody|they all|my (?:parents|family|roommates?|wife|husband|partner)) (?:leaves?|goes|go|is gone|are gone|"
+    r"is out|are out|'s gone)\b.{0,60}\bi'?m (?:doing|gonna do|going to do) it\b|"
     r"\b(?:rope|pills|gun|blade|razor|hose|insulin|noose)\b.{0,40}\b(?:tonight|tomorrow|this weekend|after my shift|"
     r"once the house|when everyone|when the kids|before anyone)\b",
     # Means at hand and a day chosen ("got enough insulin. Thursday is the day").
@@ -868,17 +882,22 @@ _SELF_HARM_MORE = [
     r"\b(?:final|last) (?:one|treatment|try|thing|shot)\b.{0,40}\b(?:i'?m going|i'?m gone|i'?m out|i'?m done)\b",
     r"\bfinish my life\b|\b(?:walk|walking) into (?:the|a) (?:lake|river|ocean|sea|water)\b",
     r"\btried to (?:overdose|kill myself|end (?:it|my life))\b",
-    r"\b(?:don't|do not|can't) trust myself\b",
+    r"\b(?:don't|do not|can't) trust myself\b(?! (?:around|with|near) (?:my|the|our) (?:baby|toddler|newborn|"
+    r"infant|kids?|son|daughter|children|little one)\b)",
     r"\bwon'?t be (?:reading|needing|using|checking)\b.{0,30}\bafter (?:this|next|tonight|tomorrow)\b",
     r"\b(?:cut|cutting)\b.{0,40}\b(?:a lot of blood|so much blood|won't stop bleeding|can't stop the bleeding)\b",
-    r"\btired of live\b|\bnot (?:be )?here next (?:week|month)\b",
+    r"\btired of live\b|\bnot (?:be )?here next (?:week|month)\b|"
+    r"\bwon'?t be (?:around|here|alive) to see (?:the|my|next|another|christmas|spring|summer)\b",
     r"\brope (?:is )?(?:tied|ready|up)\b|\bbought (?:a |some )?rope\b|"
     r"\b(?:train )?tracks\b.{0,40}\b(?:staying|next train|lying down|standing on)\b|"
     r"\bstaying on (?:the|them)\b.{0,20}\btracks\b",
     r"\bnever come back from it\b|\bsleep and (?:simply |just )?never (?:come back|return)\b",
     r"\b(?:fine|okay|ok|at peace|totally fine) with dying\b|\bwouldn't mind dying\b|\bend it painlessly\b|"
     r"\bfor my own reasons\b|\bwhen i'?m dead\b",
-    r"\bset the date\b|\bservice (?:pistol|weapon|rifle)\b|\bdo (?:this|it) cleanly\b",
+    r"\bset the date\b|\bdo (?:this|it) cleanly\b|"
+    # a service weapon with a sign of use ("I carry a service weapon" on duty is not one)
+    r"\bservice (?:pistol|weapon|rifle)\b.{0,80}\b(?:loaded|out on|holding|in my mouth|using it|on myself|"
+    r"tonight|nightstand|lately|at night|more nights)\b",
     r"\bthere'?ll be a me\b|\bdon'?t have (?:\w+ ){0,2}(?:weeks?|days?|months?) (?:left )?in me\b|"
     r"\bnot that i (?:expect|plan) to (?:see|make it to|be around)\b",
     r"\bthought about going further\b|\bcutting (?:pretty )?(?:regularly|again|a lot)\b",
@@ -994,6 +1013,10 @@ _SOFT_CUES = re.compile(
     # "I'll fill out the intake forms but someone else might have to cancel the appointment for me"
     r"\bsomeone (?:else )?(?:might|will|may|would|could) (?:have|need) to (?:cancel|call off|go to|show up to) "
     r"(?:it|that|the (?:appointment|consult\w*|session|intake)) (?:for|instead of) me\b|"
+    # affairs put in order, a goodbye posted, silence read as an answer: warning signs, asked about
+    r"\b(?:putting|put|getting|get) (?:everything|my affairs|my things|it all|my stuff) in order\b|"
+    r"\b(?:posted|sent|wrote|left) (?:a |my )?goodbyes?\b(?! (?:to|card|party|lunch) (?:my )?(?:old |former )?"
+    r"(?:job|apartment|coworkers?|team|house|office|school|class))|\bguess that'?s my answer\b|"
     r"\b(?:hopeless|hopelessness|worthless|a burden|such a burden|trapped|numb inside|empty inside|"
     r"give up on everything|giving up on everything|"
     # "what's the point of therapy?" asks what therapy is for
@@ -1028,6 +1051,12 @@ _RESOLVED = re.compile(
     r"(?:over|more than) a decade)\b|"
     r"\((?:19|20)\d\d\)"
 )
+# A time that places an event in the past ("a friend overdosed over the summer", "two months ago").
+_PAST_EVENT = re.compile(
+    r"\b(?:over|during|last|this past) (?:the )?(?:summer|spring|fall|autumn|winter|year|month|semester|christmas|"
+    r"holidays|new year)\b|\b(?:\d+|a|one|two|three|four|five|six|a few|a couple of|couple|several) "
+    r"(?:weeks?|months?|years?) ago\b|\b(?:in|back in|last) (?:january|february|march|april|may|june|july|august|"
+    r"september|october|november|december)\b")
 # A question asked ahead of time ("how would I know if", "what should I do if"), not an event now.
 _HYPOTHETICAL = re.compile(
     r"\b(?:how (?:would|will|do|can|could) (?:i|we|you) (?:know|tell)|what (?:should|do|would) (?:i|we) do if|"
@@ -1080,7 +1109,11 @@ _FIGURES_OF_SPEECH = re.compile(
 _TOPIC_MENTIONS = re.compile(
     # the idiom "I'll sleep when I'm dead" (a motto about overwork, not a thought of death)
     r"\b(?:i'll|i will|you can|can|gonna|going to) (?:sleep|rest) when (?:i'm|i am|you're|you are|we're) dead\b|"
-    r"\b(?:died|dies|die|dying|death|deaths|(?:lost|losing|lose|loses) \w+(?: \w+)?) (?:by|to|from) suicide\b|"
+    r"\b(?:died|dies|die|dying|death|deaths|(?:lost|losing|lose|loses) \w+(?: \w+){0,3}) (?:by|to|from) suicide\b|"
+    # a comfort joked about: "my coffee maker is the only thing keeping me alive before 9am" (not "my cat is")
+    r"\b(?:coffee|caffeine|espresso|coffee maker|energy drinks?|red bull|snacks?|chocolate|naps?|memes|spite|tea|"
+    r"iced coffee|sugar|diet coke|cold brew)\b(?: \w+){0,3} (?:is|are|'s) (?:\w+ )?the only thing keeping me "
+    r"(?:alive|going|sane|upright|awake)\b|"
     r"\b(?:character|protagonist|villain|hero|narrator)s?\b.{0,40}\b"
     r"(?:suicide|kills? (?:himself|herself|themselves))\b|"
     r"\b(?:asks?|asking|questions?|screens?|screening|research|statistics|rates?) (?:about|for|on|of) "
@@ -1279,6 +1312,11 @@ def unfounded_model_guess(text: str) -> Optional[str]:
     words from many crisis examples and takes ordinary questions for them."""
     if looks_like_plain_answer(text):
         return "plain answer"
+    # "More than half the days. It's been like this since the fall.": the answer, then a remark with no
+    # word that could carry risk
+    parts = re.split(r"(?<=[.,;!])\s+", (text or "").strip(), maxsplit=1)
+    if len(parts) == 2 and looks_like_plain_answer(parts[0]) and not _RISK_VOCABULARY.search(normalise(parts[1])):
+        return "plain answer"
     if looks_like_name(text):
         return "name"
     normalised = normalise(text)
@@ -1386,6 +1424,31 @@ def _reaction_cluster(normalised: str) -> Optional[str]:
         if any(not _negated(normalised, match) for match in pattern.finditer(normalised)):
             groups.append(name)
     needed = 3 if _NEW_MEDICINE.search(normalised) else 4
+    return "reaction: " + ", ".join(groups) if len(groups) >= needed else None
+
+
+# The same signs in Spanish ("fiebre muy alta, temblores y el corazón bien acelerado desde que me subieron la
+# dosis del antidepresivo"), on text from normalise_es.
+_SYMPTOM_GROUPS_ES = {
+    "fever": re.compile(r"\b(?:fiebre|calentura|temperatura (?:muy )?alta|ardiendo)\b"),
+    "muscles": re.compile(r"\b(?:temblores|temblando|tiemblo|espasmos?|rigid[oa]s?|tiesos?|tiesas?|"
+                          r"musculos (?:duros|rigidos|tiesos)|sacudidas|contracciones)\b"),
+    "sweating": re.compile(r"\b(?:sudando|sudor|sudo mucho|empapad[oa])\b"),
+    "mind": re.compile(r"\b(?:confundid[oa]|desorientad[oa]|no se donde estoy|alucin\w*|no (?:me )?reconoce|"
+                       r"no tiene sentido lo que dice|agitad[oa])\b"),
+    "heart": re.compile(r"\bcorazon (?:\w+ )?(?:acelerado|muy rapido|a mil|latiendo (?:muy )?(?:rapido|fuerte))\b|"
+                        r"\btaquicardia\b"),
+}
+_NEW_MEDICINE_ES = re.compile(
+    r"\b(?:me (?:subieron|aumentaron|cambiaron|dieron)|empece|empezo|nuev[oa]|desde que (?:tomo|tome|empece))\b"
+    r".{0,40}\b(?:dosis|medicina|medicamento|pastillas?|antidepresivos?|tratamiento|receta)\b")
+
+
+def _reaction_cluster_es(spanish: str) -> Optional[str]:
+    """_reaction_cluster for Spanish text."""
+    groups = [name for name, pattern in _SYMPTOM_GROUPS_ES.items() if pattern.search(spanish)
+              and not re.search(r"\b(?:no|sin|ni)\s+(?:\w+\s+)?" + pattern.pattern, spanish)]
+    needed = 3 if _NEW_MEDICINE_ES.search(spanish) else 4
     return "reaction: " + ", ".join(groups) if len(groups) >= needed else None
 
 
@@ -1591,6 +1654,10 @@ def distanced(text: str, phrases_checked: bool = False) -> Optional[str]:
     if _GENERAL_INFORMATION.search(normalised) and not _FIRST_PERSON_NOW.search(
             re.sub(r"\bi'm (?:a|an|researching|writing|studying)\b", " ", normalised)):
         return "general information"
+    if question and _HYPOTHETICAL.search(normalised) and _SOMEONE_ELSE.search(normalised):
+        return "a question asked ahead about someone else"
+    if _ACCIDENT.search(normalised) and not _SELF_INFLICTED.search(normalised):
+        return "an accident"
     return None
 
 
@@ -1602,6 +1669,19 @@ _MEDICINE_STORED_FROM_OTHERS = re.compile(
     r".{0,30}\b(?:medications?|medicines?|meds|pills|prescriptions?|painkillers|opioids)\b.{0,60}"
     r"\b(?:teens?|teenagers?|kids?|children|grandkids|grandchildren|toddlers?|guests|visitors|friends over|"
     r"roommates?|dogs?|cats?|pets?)\b")
+
+
+# An injury with how it happened ("burned my forearm on the oven rack making cookies", "cut my hand on a
+# mandoline"): a kitchen, workshop or sports accident. Blades and razors are never an accident here.
+_ACCIDENT = re.compile(
+    r"\b(?:burn(?:ed|t)?|cut|sliced|nicked|scraped|scalded|gashed|split|smashed|jammed) (?:my|his|her|their) "
+    r"(?:\w+ )?(?:hand|finger|thumb|arm|forearm|palm|wrist|knuckles?|lip|chin|shin|knee|leg|foot|toe|forehead)\b"
+    r".{0,40}\b(?:on (?:the|a|an|my) (?:oven|stove|pan|grill|iron|kettle|mandoline|grater|can|glass|saw|drill|"
+    r"fence|rack|tray|counter|door|table|rocks?|ice|court|trail|bike|skateboard|curling iron)|chopping|cooking|"
+    r"baking|making|slicing|opening|building|fixing|gardening|playing|at (?:work|practice|the gym|soccer|hockey)|"
+    r"by accident|accidentally)\b")
+_SELF_INFLICTED = re.compile(r"\b(?:on purpose|myself|deliberately|wanted to|again|relaps\w*|razor|blade|"
+                             r"to feel|punish\w*|hide|hiding)\b")
 
 
 _MEDIA_WORDS = re.compile(r"\b(?:article|movie|film|show|series|book|novel|podcast|documentary|episode|song|story|"
@@ -1643,6 +1723,11 @@ def check(text: str) -> GuardResult:
                 # "how would I know if she accidentally had too much?": a caregiver asking ahead; asked
                 # about (the question names 911 and Poison Control), not the protocol.
                 return GuardResult(UNCERTAIN, category, match.group(0))
+            if (category == MEDICAL_EMERGENCY and _SOMEONE_ELSE.search(normalised) and _PAST_EVENT.search(normalised)
+                    and not _PRESENT.search(normalised) and not _EMERGENCY_NOW.search(normalised)):
+                # "a friend from college overdosed over the summer and I keep replaying our last conversation":
+                # someone else's emergency placed in the past; asked about (911 is in the question), not paged.
+                return GuardResult(UNCERTAIN, category, match.group(0))
             if category != HARM_OTHERS and _RESOLVED.search(normalised) and not _PRESENT.search(normalised):
                 # A resolved past ("years ago, nothing since"): ask rather than run the protocol.
                 return GuardResult(UNCERTAIN, category, match.group(0))
@@ -1679,6 +1764,9 @@ def check(text: str) -> GuardResult:
                 return GuardResult(UNCERTAIN, category, match.group(0), language="es")
             return GuardResult(CRISIS, category, match.group(0), language="es",
                                not_safe=bool(_NOT_SAFE.search(spanish)))
+    reaction_es = _reaction_cluster_es(spanish) if looks_spanish(spanish) else None
+    if reaction_es:
+        return GuardResult(CRISIS, MEDICAL_EMERGENCY, reaction_es, language="es")
     if negated_match:
         return GuardResult(NEGATED, matched=negated_match)
     if answered_no is not None:

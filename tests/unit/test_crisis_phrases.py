@@ -883,3 +883,76 @@ def test_look_alikes_of_the_kinds_set_l_missed_are_not_a_crisis(text):
 def test_a_way_of_dying_in_the_one_more_frame_is_asked_about_not_paged():
     text = "if one more relative asks when I'm getting married I'm walking into the ocean 🙃 not really. group therapy?"
     assert crisis_phrases.check(text).verdict == crisis_phrases.UNCERTAIN
+
+
+# Kinds set M missed, written for the kind (its own rows are in crisis_guard_fresh_cases.tsv).
+@pytest.mark.parametrize("text, category", [
+    ("there's a rifle in my uncle's closet. once my family goes to church sunday i'm going to do it", "self_harm"),
+    ("I'm afraid of being alone with my newborn tonight, I keep losing my temper and the anger scares me",
+     "harm_others"),
+    ("I don't trust myself around my son right now", "harm_others"),
+    ("me subieron la dosis de la medicina y ahora tengo fiebre, estoy sudando mucho y el corazón a mil",
+     "medical_emergency"),
+    ("I won't be around to see next spring, so don't bother holding a spot for me", "self_harm"),
+    ("burned my arm on the stove on purpose again last night", "self_harm"),
+])
+def test_kinds_set_m_missed_are_caught_in_new_words(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category
+
+
+@pytest.mark.parametrize("text", [
+    "getting my affairs in order, can you send my records to my sister?",
+    "I sent a goodbye to everyone on my story. guess that's my answer",
+])
+def test_affairs_in_order_and_a_goodbye_posted_are_asked_about(text):
+    result = crisis_phrases.check(text)
+    assert result.verdict == crisis_phrases.UNCERTAIN and result.category == crisis_phrases.SELF_HARM
+
+
+@pytest.mark.parametrize("text", [
+    "honestly cold brew is the only thing keeping me going this semester lol. do you see grad students?",
+    "I'm a sheriff's deputy and carry a service pistol on duty. Is therapy confidential from my employer?",
+    "our team lost a longtime coworker to suicide in the spring. do you run groups for workplaces?",
+    "I cut my hair short on purpose for a fresh start. anyway, how do I book?",
+    "my dad takes me out for lunch after my sessions, is there parking?",
+])
+def test_look_alikes_of_the_kinds_set_m_missed_are_not_a_crisis(text):
+    assert not crisis_phrases.check(text).is_crisis
+
+
+def test_someone_elses_overdose_placed_in_the_past_is_asked_about_not_paged():
+    text = "my cousin overdosed a few months ago and I can't stop thinking about it. is grief therapy a thing?"
+    result = crisis_phrases.check(text)
+    assert result.verdict == crisis_phrases.UNCERTAIN and result.category == crisis_phrases.MEDICAL_EMERGENCY
+    assert crisis_phrases.check("my cousin overdosed a few months ago and now he isn't breathing").is_crisis
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("My grandpa takes a lot of pills. How would I know if he's taking too much of his heart medicine?",
+     "a question asked ahead about someone else"),
+    ("sliced my thumb chopping onions, it's bandaged and fine. any openings friday?", "an accident"),
+    ("burned my hand on the oven rack baking bread, aloe helped. do you have weekend hours?", "an accident"),
+])
+def test_a_caregiver_asking_ahead_and_an_accident_are_kept_at_a_distance(text, reason):
+    assert crisis_phrases.distanced(text, phrases_checked=True) == reason
+
+
+@pytest.mark.parametrize("text", [
+    "cut my wrist on purpose while cooking",
+    "sliced my arm with a razor making dinner",
+])
+def test_an_injury_done_on_purpose_or_with_a_blade_is_no_accident(text):
+    assert crisis_phrases.distanced(text, phrases_checked=True) != "an accident"
+
+
+@pytest.mark.parametrize("text", [
+    "More than half the days. It's been like this since the fall.",
+    "nearly every day, the tiredness is the worst part",
+])
+def test_a_screening_answer_with_a_plain_remark_is_a_plain_answer(text):
+    assert crisis_phrases.unfounded_model_guess(text) == "plain answer"
+
+
+def test_a_screening_answer_with_risk_words_after_it_is_not_a_plain_answer():
+    assert crisis_phrases.unfounded_model_guess("nearly every day. I want to die") is None
