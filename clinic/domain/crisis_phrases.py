@@ -1690,7 +1690,11 @@ _MEDIA_WORDS = re.compile(r"\b(?:article|movie|film|show|series|book|novel|podca
 
 # "what actually happens in therapy? like what's the point of it": what therapy is for, asked.
 _POINT_OF_THERAPY = re.compile(r"^(?=.*\?)(?=.*\b(?:therapy|therapist|counsel\w*|sessions?|ketamine|kap)\b)"
-                               r".*\bwhat'?s the point of it\W*$")
+                               r"(?:.*\bwhat'?s the point of it\W*$|"
+                               # "What happens in it, like what's the point exactly?"
+                               r"(?=.*\bwhat (?:happens|do (?:you|they|therapists) (?:\w+ )?do|does (?:it|therapy) "
+                               r"(?:do|involve))\b).*\bwhat'?s the point(?: of it)?(?:,? (?:exactly|really|even|anyway))?"
+                               r"\W*$)")
 
 
 def check(text: str) -> GuardResult:

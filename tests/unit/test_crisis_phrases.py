@@ -956,3 +956,11 @@ def test_a_screening_answer_with_a_plain_remark_is_a_plain_answer(text):
 
 def test_a_screening_answer_with_risk_words_after_it_is_not_a_plain_answer():
     assert crisis_phrases.unfounded_model_guess("nearly every day. I want to die") is None
+
+
+def test_asking_what_therapy_is_for_is_no_risk_cue():
+    assert crisis_phrases.check(
+        "Never been to therapy. What happens in a session, like what's the point exactly?").verdict != (
+        crisis_phrases.UNCERTAIN)
+    assert crisis_phrases.check("I've been in therapy for years. what's the point?").verdict == (
+        crisis_phrases.UNCERTAIN)
