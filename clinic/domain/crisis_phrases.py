@@ -1693,8 +1693,8 @@ _POINT_OF_THERAPY = re.compile(r"^(?=.*\?)(?=.*\b(?:therapy|therapist|counsel\w*
                                r"(?:.*\bwhat'?s the point of it\W*$|"
                                # "What happens in it, like what's the point exactly?"
                                r"(?=.*\bwhat (?:happens|do (?:you|they|therapists) (?:\w+ )?do|does (?:it|therapy) "
-                               r"(?:do|involve))\b).*\bwhat'?s the point(?: of it)?(?:,? (?:exactly|really|even|anyway))?"
-                               r"\W*$)")
+                               r"(?:do|involve))\b).*\bwhat'?s the point(?: of it)?"
+                               r"(?:,? (?:exactly|really|even|anyway))?\W*$)")
 
 
 def check(text: str) -> GuardResult:
