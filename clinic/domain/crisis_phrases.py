@@ -1353,6 +1353,15 @@ _FIRST_PERSON_NOW = re.compile(r"\b(?:i'm|i am)\b(?! (?:a|an|the)\b)|\b(?:i feel
                                r"i want|i think about|i can't|i have|my own|for me)\b")
 
 
+# The writer's own state named with the subject word ("I'm suicidal", "I've been self harming again").
+_OWN_STATE = re.compile(
+    r"(?:\b(?:i'm|i am|im|i feel|i've been|i have been|i've|i was|i keep|i get|i started|i'm still|i am still|"
+    r"i'm currently|i am currently)|(?:^|[.!?,;] ?)(?:been|feeling|getting))(?: \w+){0,2} (?:suicidal|"
+    r"self[- ]?harm(?:ing)?|"
+    r"self[- ]?injur(?:ing|y))\b(?! (?:clients|patients|students|people|teens|kids|youth|awareness|training|"
+    r"prevention|history|research|cases|topics?|content|policy|protocol))")
+
+
 def _asked_about(normalised: str, matched: str) -> Optional["re.Match[str]"]:
     """The subject word sits in a question about services or information ("Do you see people after
     a suicide attempt?"), and the message says nothing about the writer's own present."""
@@ -1747,6 +1756,10 @@ def check(text: str) -> GuardResult:
             # "stopped cutting years ago but started again this week": a past named beside the present is
             # no reason to look away; ask.
             return GuardResult(UNCERTAIN, bare[0], bare[1])
+        if context and _OWN_STATE.search(normalised) and not (
+                _RESOLVED.search(normalised) and not _PRESENT.search(normalised)):
+            # "I'm a teacher and I'm suicidal": the writer's own state now, whatever the context
+            return GuardResult(CRISIS, bare[0], bare[1])
         if context and not wish:
             return GuardResult(TOPIC_MENTION, matched=context.group(0))
         if not context:

@@ -964,3 +964,21 @@ def test_asking_what_therapy_is_for_is_no_risk_cue():
         crisis_phrases.UNCERTAIN)
     assert crisis_phrases.check("I've been in therapy for years. what's the point?").verdict == (
         crisis_phrases.UNCERTAIN)
+
+
+@pytest.mark.parametrize("text", [
+    "I'm a teacher and I'm suicidal",
+    "Student here. feeling suicidal tonight",
+    "do you have therapists who help with self-harm? i've been self harming",
+])
+def test_the_writers_own_state_beats_a_professional_or_service_context(text):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == crisis_phrases.SELF_HARM
+
+
+@pytest.mark.parametrize("text", [
+    "High school counselor here. What's your process if I refer a student who's been self-harming?",
+    "I was suicidal in college, I'm fine now. Do you see students?",
+])
+def test_someone_elses_state_or_a_past_that_is_over_keeps_its_context(text):
+    assert not crisis_phrases.check(text).is_crisis
