@@ -887,6 +887,13 @@ _SELF_HARM_MORE = [
     r"\bwon'?t be (?:reading|needing|using|checking)\b.{0,30}\bafter (?:this|next|tonight|tomorrow)\b",
     r"\b(?:cut|cutting)\b.{0,40}\b(?:a lot of blood|so much blood|won't stop bleeding|can't stop the bleeding)\b",
     r"\btired of live\b|\bnot (?:be )?here next (?:week|month)\b|"
+    # "sat in my car with my husband's gun for an hour trying to work up the nerve"
+    r"\b(?:gun|pistol|rifle|pills|rope|noose|knife|blade|razor|bridge|edge|ledge|tracks|roof|balcony)\b.{0,80}"
+    r"\b(?:work(?:ing)? up the (?:nerve|courage)|get(?:ting)? up the (?:nerve|courage)|build(?:ing)? up the nerve|"
+    r"(?:find|finding) the (?:nerve|courage) to)\b|"
+    # "drove to the reservoir twice intending not to come back"
+    r"\b(?:intending|meaning|planning|going|wanting|intended|meant|planned) (?:not|never) to come (?:back|home)\b|"
+    r"\bnot sure i(?:'ll| will) turn (?:around|back)\b|"
     r"\bwon'?t be (?:around|here|alive) to see (?:the|my|next|another|christmas|spring|summer)\b",
     r"\brope (?:is )?(?:tied|ready|up)\b|\bbought (?:a |some )?rope\b|"
     r"\b(?:train )?tracks\b.{0,40}\b(?:staying|next train|lying down|standing on)\b|"
@@ -1047,7 +1054,8 @@ _RESOLVED = re.compile(
     r"(?:sober|clean|stable|well|free of (?:it|that|them)) for (?:over |more than |almost |nearly |about )?"
     r"(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|many) (?:years?|decades?)|"
     r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|many|several) years? (?:free (?:from|of)|clean from|"
-    r"without)|"
+    r"without|(?:self[- ]?harm|sh|cutting|suicide attempt|relapse)[- ]free)|"
+    r"(?:my )?scars are (?:old|faded|healed)|"
     r"(?:over|more than) a decade)\b|"
     r"\((?:19|20)\d\d\)"
 )
@@ -1073,7 +1081,7 @@ _PRESENT = re.compile(
     r"think about (?:it|him|her|them)|miss|grieve|grieving|remember|love|have (?:the )?scars))|"
     r"lately|recently|these days|tonight|today|right now|this week|"
     r"currently|started|back(?! (?:in|when|then))|worse|"
-    r"(?<!relevant )(?<!an issue )(?<!a problem )(?<!do that )(?<!do it )anymore)\b"
+    r"(?<!relevant )(?<!an issue )(?<!a problem )(?<!do that )(?<!do it )(?<!of them )(?<!of it )anymore)\b"
 )
 # A past that has come back ("started again", "relapsed"; "therapy again" is about therapy).
 _RETURNED_WORDS = (r"\b(?:(?<!therapy )(?<!counseling )(?<!counselling )(?<!treatment )(?<!a therapist )again|"
@@ -1296,7 +1304,9 @@ _RISK_VOCABULARY = re.compile(
     r"punish\w*|revenge|pay for|regret|disappear|sleep forever|wake up|weight of|nothing left|last|final|"
     r"notes?|letters?|do it|be here|(?:won't|not|no longer) be around|be around (?:much longer|by|in|for long)|"
     r"still here|revolver|pistol|rifle|firearm|shotgun|how high|high enough|drown\w*|hang\w*|tracks|train|"
-    r"garage|exhaust|tonight|weekend|plan\w*|ready|"
+    r"garage|exhaust|tonight|weekend|ready|"
+    r"plan\w*(?! (?:financially|ahead|around|my (?:budget|schedule|finances|week|time)|for (?:the|my) (?:cost|costs|"
+    r"budget|schedule|time|sessions?|appointments?)))|"
     r"anymore|tired of|give up|giving up|can't go on|can't do this|worthless|numb|trapped|no way out|"
     r"without me|better off|deserve|soon|won't need|miss me|sorry for everything|take care of my|rehom\w*|"
     r"bottles?|whole|at once|all of them|all my)\b")
@@ -1348,7 +1358,7 @@ def resolved_past(text: str) -> bool:
 
 # "can't stop" and "won't" open no question
 _INTERROGATIVE = re.compile(r"^(?:do|does|can|could|is|are|what|how|when|why|who|which|would|will|should|"
-                            r"have|has|any)\b(?!')")
+                            r"have|has|any)\b(?!'t)")
 _FIRST_PERSON_NOW = re.compile(r"\b(?:i'm|i am)\b(?! (?:a|an|the)\b)|\b(?:i feel|i've been|i have been|i keep|"
                                r"i want|i think about|i can't|i have|my own|for me)\b")
 
@@ -1752,14 +1762,19 @@ def check(text: str) -> GuardResult:
         context = _TOPIC_CONTEXT.search(normalised) or (
             _RESOLVED.search(normalised) if not _PRESENT.search(normalised) else None) or _asked_about(
             normalised, bare[1])
-        if context and re.fullmatch(_PAST_CONTEXT, context.group(0)) and _SELF_HARM_RELAPSE.search(normalised):
-            # "stopped cutting years ago but started again this week": a past named beside the present is
-            # no reason to look away; ask.
-            return GuardResult(UNCERTAIN, bare[0], bare[1])
         if context and _OWN_STATE.search(normalised) and not (
                 _RESOLVED.search(normalised) and not _PRESENT.search(normalised)):
             # "I'm a teacher and I'm suicidal": the writer's own state now, whatever the context
             return GuardResult(CRISIS, bare[0], bare[1])
+        if context and re.fullmatch(_PAST_CONTEXT, context.group(0)) and _SELF_HARM_RELAPSE.search(normalised):
+            # "stopped cutting years ago but started again this week": a past named beside the present is
+            # no reason to look away; ask.
+            return GuardResult(UNCERTAIN, bare[0], bare[1])
+        if (not context and _RESOLVED.search(normalised) and not _OWN_STATE.search(normalised)
+                and not _present_danger_words(normalised)):
+            # "8 years self harm free, still get the odd urge under big stress": a past that is over, with
+            # something of it still here; asked about
+            return GuardResult(UNCERTAIN, bare[0], bare[1])
         if context and not wish:
             return GuardResult(TOPIC_MENTION, matched=context.group(0))
         if not context:

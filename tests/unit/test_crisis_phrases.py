@@ -982,3 +982,33 @@ def test_the_writers_own_state_beats_a_professional_or_service_context(text):
 ])
 def test_someone_elses_state_or_a_past_that_is_over_keeps_its_context(text):
     assert not crisis_phrases.check(text).is_crisis
+
+
+# Kinds set N missed, written for the kind (its own rows are in crisis_guard_fresh_cases.tsv).
+@pytest.mark.parametrize("text", [
+    "kept the pills on the counter all evening trying to find the courage to take them",
+    "went out to the bridge meaning never to come home, and I'm not sure I'll turn back next time",
+    "I stopped self harming years ago but I'm self harming again tonight",
+])
+def test_kinds_set_n_missed_are_caught_in_new_words(text):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == crisis_phrases.SELF_HARM
+
+
+def test_years_free_with_something_of_it_still_here_is_asked_about():
+    result = crisis_phrases.check("6 years self-harm free, I still get the odd urge when stressed. Maintenance?")
+    assert result.verdict == crisis_phrases.UNCERTAIN
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("what's the maximum dose of melatonin for an adult? I want to stay safe", crisis_phrases.QUESTION_WITHOUT_RISK),
+    ("Is therapy a months thing or a years thing? Just trying to plan financially",
+     crisis_phrases.QUESTION_WITHOUT_RISK),
+])
+def test_a_question_that_starts_whats_or_plans_a_budget_has_no_risk_word(text, reason):
+    assert crisis_phrases.unfounded_model_guess(text) == reason
+
+
+def test_old_scars_one_is_no_longer_ashamed_of_are_a_resolved_past():
+    assert crisis_phrases.distanced(
+        "My scars are old and I'm not ashamed of them anymore. Looking for a DBT therapist") == "resolved past"
