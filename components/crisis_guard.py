@@ -40,7 +40,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from clinic.domain import crisis_phrases
-from components.tfidf_classifier import SENTENCE_QUESTION, SENTENCE_RISK
+from components.tfidf_classifier import CLAUSE_RISK, SENTENCE_QUESTION, SENTENCE_RISK
 
 CHECK_IN_INTENT = "risk_check_in"
 
@@ -115,6 +115,7 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
             self._demote_crisis_guess(message)
             return
         sentence = message.get(SENTENCE_RISK) or {}
+        clause = message.get(CLAUSE_RISK) or {}
         ranking = message.get(INTENT_RANKING_KEY) or []
         intent = message.get(INTENT) or {}
         name, confidence = intent.get(INTENT_NAME_KEY), intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0
@@ -153,6 +154,9 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
               and behind[0].get(PREDICTED_CONFIDENCE_KEY, 0.0) >= self.check_in_threshold):
             self._ask(message, behind[0].get(INTENT_NAME_KEY), behind[0].get(PREDICTED_CONFIDENCE_KEY, 0.0), spanish,
                       distanced)
+        elif (clause.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.sentence_check_in_threshold:
+            # a risk clause inside a run-on sentence: asked about, never the protocol on its own
+            self._ask(message, clause[INTENT_NAME_KEY], clause[PREDICTED_CONFIDENCE_KEY], spanish, distanced=True)
 
     def _ask(self, message: Message, guess: Text, confidence: float, spanish: bool, distanced: bool) -> None:
         """Uncertain risk: the direct question, in the words of the kind of risk guessed (self-harm,

@@ -39,6 +39,9 @@ from clinic.domain import crisis_phrases
 # likeliest question asked in another sentence (answered once risk is ruled out).
 SENTENCE_RISK = "sentence_crisis_risk"
 SENTENCE_QUESTION = "sentence_question"
+# The likeliest crisis clause of a long run-on sentence: only ever a reason to ask (a clause cut at its
+# commas is read without what is around it, so it never runs the protocol on its own).
+CLAUSE_RISK = "clause_crisis_risk"
 REMARK_INTENT = "everyday_remark"
 
 logger = logging.getLogger(__name__)
@@ -168,7 +171,9 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     def _judge_sentences(self, message: Message, labels: Any) -> None:
         """Risk is judged per sentence: a crisis sentence in a longer message is not averaged away.
         The likeliest crisis sentence (its intent and confidence) goes to the crisis guard."""
-        parts = crisis_phrases.sentences(message.get(TEXT) or "")
+        text = message.get(TEXT) or ""
+        self._judge_clauses(message, labels, crisis_phrases.clauses(text))
+        parts = crisis_phrases.sentences(text)
         if len(parts) < 2:
             return
         best, question = None, None
@@ -183,6 +188,19 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             message.set(SENTENCE_RISK, {INTENT_NAME_KEY: best[0], PREDICTED_CONFIDENCE_KEY: best[1]})
         if question:
             message.set(SENTENCE_QUESTION, {INTENT_NAME_KEY: question[0], PREDICTED_CONFIDENCE_KEY: question[1]})
+
+    def _judge_clauses(self, message: Message, labels: Any, clauses: List[str]) -> None:
+        """The likeliest crisis clause of the long sentences, for the crisis guard to ask about."""
+        if not clauses:
+            return
+        best = None
+        for row in self.pipeline[-1].predict_proba(self._features.transform(clauses)):
+            top = int(np.argmax(row))
+            name, confidence = str(labels[top]), float(row[top])
+            if name in crisis_phrases.CATEGORY_FOR_INTENT and (best is None or confidence > best[1]):
+                best = (name, confidence)
+        if best:
+            message.set(CLAUSE_RISK, {INTENT_NAME_KEY: best[0], PREDICTED_CONFIDENCE_KEY: best[1]})
 
     def persist(self) -> None:
         # joblib pickles: only ever load model files this project trained itself.

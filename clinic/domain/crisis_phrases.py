@@ -1200,6 +1200,26 @@ def sentences(text: str) -> List[str]:
     return [part for part in parts if len(part.split()) >= 3]
 
 
+# A run-on sentence ("..., I'm a teacher and this year has been rough, and honestly last week I sat in my car
+# with my husband's gun for an hour trying to work up the nerve, anyway do you take Blue Cross?") hides a risk
+# clause among its commas: a sentence this long is also judged clause by clause.
+LONG_SENTENCE_WORDS = 20
+_CLAUSE_BREAK = re.compile(r",\s+|\s+-{1,2}\s+|\s+\u2014\s*|\s+(?:and (?:then|honestly|tbh|now)|so now)\s+",
+                           re.IGNORECASE)
+
+
+def clauses(text: str) -> List[str]:
+    """The clauses (4+ words) of each sentence of 20 words or more; none for shorter sentences."""
+    found: List[str] = []
+    for sentence in _SENTENCE_END.split(text or ""):
+        sentence = (sentence or "").strip()
+        if len(sentence.split()) < LONG_SENTENCE_WORDS:
+            continue
+        found.extend(clause.strip().rstrip(",;:") for clause in _CLAUSE_BREAK.split(sentence)
+                     if clause and len(clause.split()) >= 4 and clause.strip() != sentence)
+    return found
+
+
 _PLAIN_ANSWER_WORDS = re.compile(
     r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?s?|weekdays?|weekends?|week|"
     r"mornings?|afternoons?|evenings?|nights?|noon|midday|lunch(?:time)?|early|late|after|before|"

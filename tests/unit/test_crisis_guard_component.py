@@ -262,3 +262,21 @@ def test_a_sure_model_guess_on_a_mention_a_question_or_a_negation_is_not_acted_o
 def test_a_sure_model_guess_about_someone_else_in_danger_now_runs_the_protocol(text, guess):
     result = process(text, [{"name": guess, "confidence": 0.9}, {"name": "everyday_remark", "confidence": 0.05}])
     assert result.get("intent")["name"] == guess
+
+
+@pytest.mark.parametrize("guess", ["crisis", "crisis_medical_emergency", "crisis_harm_others"])
+def test_a_risk_clause_of_a_run_on_sentence_is_asked_about_never_the_protocol(guess):
+    text = ("so my doctor said to look into therapy for the work stuff, this year has been rough, and honestly "
+            "last week things got really dark for an hour, anyway do you take Blue Cross?")
+    msg = message(text, [{"name": "ask_insurance", "confidence": 0.8}])
+    msg.set("clause_crisis_risk", {"name": guess, "confidence": 0.9})
+    result = CrisisPhraseGuard({}).process([msg])[0]
+    assert result.get("intent")["name"] == "risk_check_in"
+    assert result.get("risk_check_in_about") == CATEGORY_FOR_INTENT[guess]
+
+
+def test_a_faint_risk_clause_changes_nothing():
+    msg = message("I moved here in spring, started a new job in summer, the commute is long, do you have evening "
+                  "hours on Thursdays?", [{"name": "ask_hours", "confidence": 0.8}])
+    msg.set("clause_crisis_risk", {"name": "crisis", "confidence": 0.3})
+    assert CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"] == "ask_hours"

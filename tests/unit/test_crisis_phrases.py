@@ -115,6 +115,15 @@ def test_a_message_is_judged_sentence_by_sentence():
         "I want to end it all.", "Anyway how much is a session?"]
 
 
+def test_a_run_on_sentence_is_also_judged_clause_by_clause():
+    text = ("so my doctor said to look into therapy because of the work stuff, this year has been rough, "
+            "and honestly last week I sat in my car with the gun for an hour, anyway do you take Blue Cross?")
+    assert "and honestly last week I sat in my car with the gun for an hour" in crisis_phrases.clauses(text)
+    assert crisis_phrases.sentences(text)[-1] == "do you take Blue Cross?"
+    # a short sentence is not cut at its commas
+    assert crisis_phrases.clauses("Hi, I'm Sam, I work nights, how long is a session?") == []
+
+
 @pytest.mark.parametrize("text, expected", [("Tuesday and Thursday afternoons", True), ("mornings before 10", True),
                                             ("I want to die on Tuesday", False), ("anytime", False)])
 def test_availability_answers_are_recognised(text, expected):
