@@ -246,6 +246,12 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"\b(?:pulse|heart rate) (?:is |of |at )?(?:1[6-9]\d|2\d\d)\b|"
         # an allergic reaction closing the airway; a dangerously low blood sugar
         r"\bthroat (?:is |feels )?(?:closing|swelling|tightening)(?: up)?\b|"
+        # "face and tongue swelling after my new med, hives all over"
+        r"\btongue (?:is |are |keeps )?(?:swelling|swollen|puffing up|getting (?:big|huge|thick))\b|"
+        r"\b(?:face|lips?|tongue|eyes|mouth)\b(?: and (?:face|lips?|tongue|throat|eyes|mouth))? "
+        r"(?:is |are |keep |keeps )?"
+        r"(?:swelling|swollen|puffing up)\b.{0,60}\b(?:hives|new med\w*|after (?:taking|my|the|i took)|can't breathe|"
+        r"hard to (?:breathe|swallow))\b|"
         r"\b(?:blood )?sugar (?:is |reads |of |at |was |dropped to )?(?:[1-4]\d|5[0-4])\b(?! (?:years|days|grams|g\b))",
         # An overdose already taken, said without a number: "swallowed everything in the cabinet",
         # "emptied the bottle", or pills followed by drowsiness.
@@ -658,6 +664,9 @@ _SPANISH_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"apunalar|"
         r"hacerle dano)(?:lo|la|los|las|le)?\b(?! (?:el tiempo|la sed|el hambre))",
         r"\b(?:matarlo|matarla|matarlos|matarlas)\b",
+        # "el que le hizo eso a mi hermana va a pagar, y muy pronto" (not "el seguro va a pagar")
+        r"\b(?:el|la|los|las) que (?:me |le |les |nos )?(?:hizo|hicieron|lastimo|lastimaron|toco)\b.{0,60}"
+        r"\bva(?:n)? a pagar\b|\bva(?:n)? a pagar\b,? (?:y )?(?:muy )?pronto\b|\bme las va(?:n)? a pagar\b",
     ]
 ] + [
     (SELF_HARM, re.compile(p)) for p in [
@@ -887,6 +896,13 @@ _SELF_HARM_MORE = [
     r"\bwon'?t be (?:reading|needing|using|checking)\b.{0,30}\bafter (?:this|next|tonight|tomorrow)\b",
     r"\b(?:cut|cutting)\b.{0,40}\b(?:a lot of blood|so much blood|won't stop bleeding|can't stop the bleeding)\b",
     r"\btired of live\b|\bnot (?:be )?here next (?:week|month)\b|"
+    # someone else's stated intent ("my son texted me that he wants to kill himself tonight")
+    r"\b(?:he|she|they)(?:'s| is| are|'re)? (?:\w+ )?(?:wants?|wanted|going|gonna|planning|plans|tried|trying|"
+    r"threatening|threatened) to (?:kill (?:himself|herself|themselves)|end (?:his|her|their) (?:life|lives)|"
+    r"take (?:his|her|their) (?:own )?life)\b|"
+    r"\b(?:he|she|they) (?:\w+ )?(?:wants?|wanted|is planning|plans|tried|is trying|keeps? trying) to die\b|"
+    # "I take out my service weapon and hold it against my head for a while"
+    r"\b(?:gun|pistol|weapon|rifle|revolver|barrel)\b.{0,40}\b(?:against|to|under) my (?:head|temple|chin)\b|"
     # "sat in my car with my husband's gun for an hour trying to work up the nerve"
     r"\b(?:gun|pistol|rifle|pills|rope|noose|knife|blade|razor|bridge|edge|ledge|tracks|roof|balcony)\b.{0,80}"
     r"\b(?:work(?:ing)? up the (?:nerve|courage)|get(?:ting)? up the (?:nerve|courage)|build(?:ing)? up the nerve|"
@@ -903,7 +919,8 @@ _SELF_HARM_MORE = [
     r"\bfor my own reasons\b|\bwhen i'?m dead\b",
     r"\bset the date\b|\bdo (?:this|it) cleanly\b|"
     # a service weapon with a sign of use ("I carry a service weapon" on duty is not one)
-    r"\bservice (?:pistol|weapon|rifle)\b.{0,80}\b(?:loaded|out on|holding|in my mouth|using it|on myself|"
+    r"\bservice (?:pistol|weapon|rifle)\b.{0,80}\b(?:loaded|out on|hold\w*|in my mouth|using it|on myself|"
+    r"against my head|to my head|"
     r"tonight|nightstand|lately|at night|more nights)\b",
     r"\bthere'?ll be a me\b|\bdon'?t have (?:\w+ ){0,2}(?:weeks?|days?|months?) (?:left )?in me\b|"
     r"\bnot that i (?:expect|plan) to (?:see|make it to|be around)\b",
@@ -1011,7 +1028,9 @@ _TOPIC_CONTEXT = re.compile(
     r"statistics|more likely|presentation|teacher|pastor|curious|for my class|nursing class|research\w*|"
     r"professor|actor|youth group|awareness|protocol|grad student|students?|dissertation|thesis|journalist|"
     r"article|interview|workshop|training|handout|practicum|literature|"
-    r"(?:refer|referring|refers) (?:out )?(?:patients|clients)|(?:patients|clients) (?:with|who))\b"
+    r"(?:refer|referring|refers) (?:out )?(?:patients|clients)|(?:patients|clients) (?:with|who)|"
+    r"(?:a|my|our) (?:patient|client) (?:who|with|that)|i'm an? (?:psychiatrist|psychologist|physician|pharmacist|"
+    r"nurse practitioner|social worker|clinician|psych np|pcp))\b"
 )
 # Words that may carry risk without saying it: never a crisis on their own, always worth asking.
 _SOFT_CUES = re.compile(
@@ -1065,9 +1084,21 @@ _PAST_EVENT = re.compile(
     r"holidays|new year)\b|\b(?:\d+|a|one|two|three|four|five|six|a few|a couple of|couple|several) "
     r"(?:weeks?|months?|years?) ago\b|\b(?:in|back in|last) (?:january|february|march|april|may|june|july|august|"
     r"september|october|november|december)\b")
+# Someone else's words, just before the phrase ("my son yelled i wanna die").
+_REPORTED_SPEECH = re.compile(
+    r"\b(?:he|she|they|my (?:\w+ )?(?:son|daughter|kid|child|teen|teenager|brother|sister|friend|partner|husband|"
+    r"wife|mom|mother|dad|father|student|roommate|coworker)|my \d+[- ]?(?:year[- ]old|yo|yr old))(?: \w+)? "
+    r"(?:yelled|said|says|screamed|shouted|texted|"
+    r"joked|posted|wrote|told me|tells me|keeps saying)\b,?:? ['\"]?(?:that )?(?:i )?$")
+# Nothing was taken after all ("I counted and every pill is there").
+_ACCOUNTED_FOR = re.compile(
+    r"\b(?:every (?:pill|tablet|one)|all (?:the |of the )?(?:pills|tablets|gummies)|all of them) (?:is|are|was|were) "
+    r"(?:there|accounted for|still there)\b|\b(?:none|nothing|no pills?) (?:is |are |was |were )?missing\b|"
+    r"\bdidn't (?:actually )?(?:swallow|take|eat) any\b")
 # A question asked ahead of time ("how would I know if", "what should I do if"), not an event now.
 _HYPOTHETICAL = re.compile(
-    r"\b(?:how (?:would|will|do|can|could) (?:i|we|you) (?:know|tell)|what (?:should|do|would) (?:i|we) do if|"
+    r"\b(?:for (?:the )?future|for next time|so i know (?:for|in case|what)|"
+    r"how (?:would|will|do|can|could) (?:i|we|you) (?:know|tell)|what (?:should|do|would) (?:i|we) do if|"
     r"what if|what are the (?:signs|symptoms)|(?:signs|symptoms) (?:that|of)|in case|how can (?:i|we|you) tell|"
     r"if (?:she|he|they|someone|my \w+) ever|what happens if|is it possible to)\b")
 _PRESENT = re.compile(
@@ -1078,7 +1109,8 @@ _PRESENT = re.compile(
     # the after-effects of a past that is over: "intimacy is still hard", asked about rather than paged
     r"hard|difficult|tough|affects|affecting|struggl\w*|haunts|impacts|painful|"
     # grief keeps someone in mind: "I still think about it every day", "still miss her"
-    r"think about (?:it|him|her|them)|miss|grieve|grieving|remember|love|have (?:the )?scars))|"
+    r"think about (?:it|him|her|them)|miss|grieve|grieving|remember|love|have (?:the )?scars|"
+    r"have (?:his|her|their) (?:number|phone number|voicemail|texts|things|stuff|clothes|photos|room)))|"
     r"lately|recently|these days|tonight|today|right now|this week|"
     r"currently|started|back(?! (?:in|when|then))|worse|"
     r"(?<!relevant )(?<!an issue )(?<!a problem )(?<!do that )(?<!do it )(?<!of them )(?<!of it )anymore)\b"
@@ -1230,6 +1262,7 @@ _PLAIN_ANSWER_WORDS = re.compile(
     r"several|more|than|half|nearly|almost|every|all|of|never|sometimes|often|rarely|always|lot|"
     r"little|bit|somewhat|quite|very|really|hardly|ever|once|twice|couple|"
     r"so|would|be|ideal|great|perfect|better|easiest|easier|prefer|preferably|shift|shifts|"
+    r"guess|think|say|i'd|id|prob|probs|tbh|honestly|roughly|about|like|hmm|um|"
     # the same in Spanish (accents removed): "cualquier dia por la tarde", "los lunes en la manana"
     r"(?:lunes|martes|miercoles|jueves|viernes|sabados?|domingos?|dias?|semanas?|fines?|mananas?|tardes?|noches?|"
     r"mediodia|cualquier|cualquiera|por|la|las|el|los|en|de|y|o|entre|despues|antes|solo|mejor|todos?|todas?|horas?)"
@@ -1307,7 +1340,8 @@ _MEDICATION_SAFETY = re.compile(
     r"(?:to (?:take|mix|combine|use|drink|stop|have)|together|with)\b|"
     r"\b(?:mix|mixing|combine|combining)\b|"
     # "is there such a thing as too much melatonin? my kid takes 3mg"
-    r"\b(?:such a thing as too much|how much is too much|overdo it|max(?:imum)? dose|safe dose|upper limit)\b")
+    r"\b(?:such a thing as too much|how much is too much|overdo it|max(?:imum)? (?:dose|amount)|safe (?:dose|amount)|"
+    r"upper limit|safely take|safe to take)\b")
 _MEDICINE_NAMED = re.compile(
     rf"\b(?:{_MED}|ssris?|snris?|maois?|benzos?|antidepressants?|supplements?|alcohol|wine|beer|melatonin|"
     r"tramadol|adderall|wellbutrin|bupropion|buspirone|gabapentin|st\.? john'?s wort|cold medicine|"
@@ -1316,15 +1350,17 @@ _MEDICINE_NAMED = re.compile(
 _RISK_VOCABULARY = re.compile(
     r"\b(?:die|died|dies|dying|dead|death|kill\w*|suicid\w*|hurt\w*|harm\w*|self[- ]?harm|end (?:it|my|things)|"
     r"ending (?:it|my|things)|overdos\w*|pills?|gun|guns|knife|knives|blade|razor|rope|noose|bridge|roof|ledge|"
-    r"jump\w*|cut|cuts|cutting|bleed\w*|blood|hit|hits|hitting|beat|beats|beating|abus\w*|rape\w*|assault\w*|"
+    r"jump(?!y\b)\w*|cut|cuts|cutting|bleed\w*|blood|hit|hits|hitting|beat|beats|beating|abus\w*|rape\w*|assault\w*|"
     r"threat\w*|unsafe|not safe|danger\w*|scared|afraid|terrified|alive|living|gone|goodbye|bye|hopeless|"
     r"burden|point|emergency|911|988|ambulance|poison\w*|swallow\w*|breath\w*|lethal|fatal|enough to|too much|"
     r"how much would|peaceful\w*|forever|seizure|unconscious|passed out|faint\w*|chest|touch\w*|lock\w*|"
-    r"chok\w*|strangl\w*|stalk\w*|follow\w*|hid\w*|escape|police|weapon|bat|hammer|burn myself|burning myself|"
+    r"chok\w*|strangl\w*|swell\w*|swollen|hives|stalk\w*|follow\w*|hid\w*|escape|police|weapon|bat|hammer|"
+    r"burn myself|burning myself|"
     r"punish\w*|revenge|pay for|regret|disappear|sleep forever|wake up|weight of|nothing left|last|final|"
     r"notes?|letters?|do it|be here|(?:won't|not|no longer) be around|be around (?:much longer|by|in|for long)|"
     r"still here|revolver|pistol|rifle|firearm|shotgun|how high|high enough|drown\w*|hang\w*|tracks|train|"
     r"garage|exhaust|tonight|weekend|ready|"
+    r"(?<!parents' )(?<!parent's )(?<!insurance )(?<!health )(?<!payment )(?<!treatment )(?<!family )(?<!dental )"
     r"plan\w*(?! (?:financially|ahead|around|my (?:budget|schedule|finances|week|time)|for (?:the|my) (?:cost|costs|"
     r"budget|schedule|time|sessions?|appointments?)))|"
     r"anymore|tired of|give up|giving up|can't go on|can't do this|worthless|numb|trapped|no way out|"
@@ -1349,6 +1385,10 @@ def unfounded_model_guess(text: str) -> Optional[str]:
         return "plain answer"
     if looks_like_name(text):
         return "name"
+    # a short yes or no with a word or two ("no thanks, I'll call myself")
+    if re.fullmatch(r"(?:no|nope|nah|yes|yeah|yep|sure|ok|okay)\b.{0,40}", normalise(text)) and len(
+            text.split()) <= 8 and not _RISK_VOCABULARY.search(normalise(text)):
+        return "plain answer"
     normalised = normalise(text)
     if negative_screen_answer(normalised) is not None:
         return "screening item answered no"
@@ -1625,6 +1665,9 @@ _OTHERS_NO_DANGER = re.compile(
     r"\b(?:not|never) (?:dangerous|violent|unsafe|suicidal|in (?:any )?danger)(?:,| or anything| at all)?"
     r"(?: (?:just|only|but|really))?\b|\bno (?:talk of|sign of|signs of)? ?(?:danger|hurting (?:himself|herself|"
     r"themselves)|self[- ]?harm)\b|\bno danger\b|"
+    r"\b(?:she's|he's|they're|she is|he is|they are|(?:he|she) says (?:he's|she's)|they say they're) "
+    r"(?:fine|ok|okay|all right|alright|safe)\b|"
+    r"\bnot worried (?:that )?(?:she|he|they)(?:'ll| will| would|'d) (?:do anything|hurt)\b|"
     # "he said he felt low last month but he's doing better and already seeing someone"
     r"\b(?:she's|he's|they're|she is|he is|they are) (?:doing (?:much |a lot |way )?(?:better|okay|ok|fine|well)|"
     r"already (?:seeing|in therapy with|working with) (?:someone|a therapist|a counselor|a psychiatrist))\b")
@@ -1713,11 +1756,13 @@ _MEDICINE_STORED_FROM_OTHERS = re.compile(
 # An injury with how it happened ("burned my forearm on the oven rack making cookies", "cut my hand on a
 # mandoline"): a kitchen, workshop or sports accident. Blades and razors are never an accident here.
 _ACCIDENT = re.compile(
-    r"\b(?:burn(?:ed|t)?|cut|sliced|nicked|scraped|scalded|gashed|split|smashed|jammed) (?:my|his|her|their) "
+    r"\b(?:burn(?:ed|t)?|cut|sliced|nicked|scraped|scalded|gashed|split|smashed|jammed|sprained|twisted) "
+    r"(?:my|his|her|their) "
     r"(?:\w+ )?(?:hand|finger|thumb|arm|forearm|palm|wrist|knuckles?|lip|chin|shin|knee|leg|foot|toe|forehead)\b"
     r".{0,40}\b(?:on (?:the|a|an|my) (?:oven|stove|pan|grill|iron|kettle|mandoline|grater|can|glass|saw|drill|"
     r"fence|rack|tray|counter|door|table|rocks?|ice|court|trail|bike|skateboard|curling iron)|chopping|cooking|"
-    r"baking|making|slicing|opening|building|fixing|gardening|playing|at (?:work|practice|the gym|soccer|hockey)|"
+    r"baking|making|slicing|opening|building|fixing|gardening|playing|climbing|rock climbing|hiking|running|skiing|"
+    r"snowboarding|skating|lifting|training|at (?:work|practice|the gym|soccer|hockey|gymnastics|rugby)|"
     r"by accident|accidentally)\b")
 _SELF_INFLICTED = re.compile(r"\b(?:on purpose|myself|deliberately|wanted to|again|relaps\w*|razor|blade|"
                              r"to feel|punish\w*|hide|hiding)\b")
@@ -1758,6 +1803,13 @@ def check(text: str) -> GuardResult:
             if pattern.pattern in _BARE_TOPIC:
                 bare = bare or (category, match.group(0))
                 continue
+            rest = normalised[:match.start()] + " " + normalised[match.end():]
+            if (category == SELF_HARM and _REPORTED_SPEECH.search(normalised[:match.start()])
+                    and not match.group(0).startswith(("he ", "she ", "they "))
+                    and not _present_danger_words(rest) and not _PLAN_OR_MEANS.search(rest)):
+                # "my teenage son yelled i wanna die after losing a video game, then laughed": someone else's
+                # words, reported by a worried writer; asked about, not paged
+                return GuardResult(UNCERTAIN, category, match.group(0))
             if joking and category == SELF_HARM and _WISH_ONLY.fullmatch(match.group(0)):
                 wish = wish or (category, match.group(0))
                 continue
@@ -1765,6 +1817,11 @@ def check(text: str) -> GuardResult:
                     and not _present_danger_words(normalised)):
                 # "how would I know if she accidentally had too much?": a caregiver asking ahead; asked
                 # about (the question names 911 and Poison Control), not the protocol.
+                return GuardResult(UNCERTAIN, category, match.group(0))
+            if category == MEDICAL_EMERGENCY and _ACCOUNTED_FOR.search(normalised) and not _EMERGENCY_NOW.search(
+                    normalised):
+                # "my kid got into my Benadryl, I counted and every pill is there": nothing was taken; asked
+                # about (the question names 911 and Poison Control), not paged
                 return GuardResult(UNCERTAIN, category, match.group(0))
             if (category == MEDICAL_EMERGENCY and _SOMEONE_ELSE.search(normalised) and _PAST_EVENT.search(normalised)
                     and not _PRESENT.search(normalised) and not _EMERGENCY_NOW.search(normalised)):
@@ -1826,6 +1883,10 @@ def check(text: str) -> GuardResult:
     if re.search(r"\bi (?:feel|am|'m|am feeling) (?:totally |completely )?safe\b|\bnobody is hurting me\b",
                  normalised):
         return GuardResult(NEGATED, matched="feels safe")
+    if re.search(r"\b(?:not|isn't|is not|it's not|no) (?:an )?emergency\b|\bnothing urgent\b", normalised) and not (
+            _present_danger_words(normalised)):
+        # "Jammed my finger rock climbing and it's purple. Not an emergency."
+        return GuardResult(NEGATED, matched="says it is no emergency")
     if zero_items:
         return GuardResult(NEGATED, matched="screening item scored zero")
     # "No one at home has ever hurt me", "my partner hurt his back ... not dangerous, just down": said

@@ -1021,3 +1021,52 @@ def test_a_question_that_starts_whats_or_plans_a_budget_has_no_risk_word(text, r
 def test_old_scars_one_is_no_longer_ashamed_of_are_a_resolved_past():
     assert crisis_phrases.distanced(
         "My scars are old and I'm not ashamed of them anymore. Looking for a DBT therapist") == "resolved past"
+
+
+# Kinds set O missed, written for the kind (its own rows are in crisis_guard_fresh_cases.tsv).
+@pytest.mark.parametrize("text, category", [
+    ("some nights I sit on the bed holding the revolver to my temple for a while", "self_harm"),
+    ("my son texted me that he wants to kill himself tonight", "self_harm"),
+    ("my daughter said 'i want to die' and she has pills in her room", "self_harm"),
+    ("my tongue is swelling up and it's getting hard to swallow", "medical_emergency"),
+    ("my lips and face are swollen after taking the new antibiotic, hives everywhere", "medical_emergency"),
+    ("los que me hicieron esto me las van a pagar", "harm_others"),
+])
+def test_kinds_set_o_missed_are_caught_in_new_words(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category
+
+
+@pytest.mark.parametrize("text", [
+    "my 15 year old screamed 'i want to die' when I took his phone, then laughed. when should I worry?",
+    "my toddler got into my pills but I counted and none are missing. what should I watch for?",
+])
+def test_someone_elses_quoted_words_and_nothing_taken_are_asked_about(text):
+    assert crisis_phrases.check(text).verdict == crisis_phrases.UNCERTAIN
+
+
+@pytest.mark.parametrize("text", [
+    "My son broke his wrist skateboarding, he's fine, but he's nervous to go back. Do you see teens?",
+    "my husband came home from his deployment quieter than before. he says he's fine. can he do telehealth?",
+    "My girlfriend has panic attacks where she feels like she's going to die. She knows it's panic.",
+    "el seguro va a pagar la mitad de la sesión?",
+    "Sprained my ankle hiking and it's swollen. Not an emergency, I just might be late.",
+])
+def test_look_alikes_of_the_kinds_set_o_missed_are_not_a_crisis(text):
+    assert not crisis_phrases.check(text).is_crisis
+
+
+@pytest.mark.parametrize("text", ["no thanks, I'll call myself", "more than half the days I guess"])
+def test_short_answers_are_plain_answers(text):
+    assert crisis_phrases.unfounded_model_guess(text) == "plain answer"
+
+
+@pytest.mark.parametrize("text", [
+    "Who can see my records? I'm 20 and still on my parents' plan and I don't want them to know.",
+])
+def test_an_insurance_plan_is_no_plan(text):
+    assert crisis_phrases.unfounded_model_guess(text) == crisis_phrases.QUESTION_WITHOUT_RISK
+
+
+def test_swelling_after_a_medicine_is_never_a_question_without_risk():
+    assert crisis_phrases.unfounded_model_guess("my face is swelling after the new pill, what should I do?") is None
