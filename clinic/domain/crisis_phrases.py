@@ -896,6 +896,9 @@ _SELF_HARM_MORE = [
     r"\bwon'?t be (?:reading|needing|using|checking)\b.{0,30}\bafter (?:this|next|tonight|tomorrow)\b",
     r"\b(?:cut|cutting)\b.{0,40}\b(?:a lot of blood|so much blood|won't stop bleeding|can't stop the bleeding)\b",
     r"\btired of live\b|\bnot (?:be )?here next (?:week|month)\b|"
+    # "I keep wanting to cut" (not "cut my hair", "cut carbs", "cut class")
+    r"\b(?:keep|kept|been|i'm|am|always) (?:wanting|needing|itching|dying) to cut\b(?! (?:my hair|class|carbs|back|"
+    r"ties|people|off|down|out|the|it|sugar|costs?|my losses))|"
     # someone else's stated intent ("my son texted me that he wants to kill himself tonight")
     r"\b(?:he|she|they)(?:'s| is| are|'re)? (?:\w+ )?(?:wants?|wanted|going|gonna|planning|plans|tried|trying|"
     r"threatening|threatened) to (?:kill (?:himself|herself|themselves)|end (?:his|her|their) (?:life|lives)|"

@@ -1070,3 +1070,8 @@ def test_an_insurance_plan_is_no_plan(text):
 
 def test_swelling_after_a_medicine_is_never_a_question_without_risk():
     assert crisis_phrases.unfounded_model_guess("my face is swelling after the new pill, what should I do?") is None
+
+
+def test_wanting_to_cut_is_self_harm_but_cutting_carbs_is_not():
+    assert crisis_phrases.check("I keep wanting to cut").is_crisis
+    assert not crisis_phrases.check("I keep wanting to cut carbs but I love bread").is_crisis
