@@ -96,6 +96,9 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
             if result.is_crisis:
                 self._force_intent(message, CRISIS_INTENTS[result.category])
             elif result.verdict == crisis_phrases.UNCERTAIN:
+                if result.soft_cue and self._sure_model_crisis(message):
+                    # a soft cue ("posted a goodbye") and a sure crisis guess of the model together: the protocol
+                    continue
                 self._force_intent(message, CHECK_IN_INTENT, about=result.category)
             elif result.verdict in (crisis_phrases.NEGATED, crisis_phrases.FIGURE_OF_SPEECH,
                                     crisis_phrases.TOPIC_MENTION):
@@ -103,6 +106,17 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
             else:
                 self._weigh_model_guess(message)
         return messages
+
+    def _sure_model_crisis(self, message: Message) -> bool:
+        """The model's own intent is a crisis intent at the protocol threshold, on English text whose risk
+        words are not kept at a distance and not joked about."""
+        text = message.get(TEXT) or ""
+        intent = message.get(INTENT) or {}
+        return (intent.get(INTENT_NAME_KEY) in CRISIS_INTENTS.values()
+                and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.protocol_threshold
+                and not crisis_phrases.looks_spanish(crisis_phrases.normalise_es(text))
+                and crisis_phrases.distanced(text, phrases_checked=True) is None
+                and crisis_phrases.softening_context(text) is None)
 
     def _weigh_model_guess(self, message: Message) -> None:
         """No phrase matched: the model's crisis guess decides between the protocol, a direct

@@ -42,6 +42,9 @@ class GuardResult:
     matched: Optional[str] = None  # the phrase that decided it (for staff alerts, never logged)
     language: str = "en"  # "es" when a Spanish phrase decided it: the answer is then in Spanish
     not_safe: bool = False  # a statement of not being safe ("I'm not safe"), whatever the topic
+    # UNCERTAIN from a soft cue alone ("a burden", "posted a goodbye"): nothing softened a risk phrase, so a
+    # sure crisis guess of the model may still run the protocol
+    soft_cue: bool = False
 
     @property
     def is_crisis(self) -> bool:
@@ -1087,6 +1090,11 @@ _PAST_EVENT = re.compile(
     r"holidays|new year)\b|\b(?:\d+|a|one|two|three|four|five|six|a few|a couple of|couple|several) "
     r"(?:weeks?|months?|years?) ago\b|\b(?:in|back in|last) (?:january|february|march|april|may|june|july|august|"
     r"september|october|november|december)\b")
+# Loss and grief named ("I never really dealt with it", "I still have her number", "lost", "funeral").
+_BEREAVED = re.compile(
+    r"\b(?:died|passed|passed away|lost (?:him|her|them|my \w+)|loss|grief|griev\w*|funeral|memorial|"
+    r"miss (?:him|her|them)|never (?:really )?(?:dealt with|processed|got over)|still have (?:his|her|their) number|"
+    r"last conversation|anniversary|bereave\w*)\b")
 # Someone else's words, just before the phrase ("my son yelled i wanna die").
 _REPORTED_SPEECH = re.compile(
     r"\b(?:he|she|they|my (?:\w+ )?(?:son|daughter|kid|child|teen|teenager|brother|sister|friend|partner|husband|"
@@ -1797,6 +1805,11 @@ def check(text: str) -> GuardResult:
     wish: Optional[Tuple[str, str]] = None  # a bare wish to die pinned on a nuisance, with a laugh
     answered_no = negative_screen_answer(normalised)
     zero_items = [item.span() for item in _ZERO_SCORED_ITEM.finditer(normalised)]
+    # A phrase softened by what is around it (asked about) or kept as grief (a mention) does not end the
+    # search: a crisis phrase later in the message still wins ("my friend overdosed last year and I want to
+    # kill myself").
+    softened: Optional[GuardResult] = None
+    grief: Optional[str] = None
     for category, pattern in _CRISIS_PATTERNS:
         for match in pattern.finditer(normalised):
             if _negated(normalised, match) or (answered_no is not None and match.end() <= answered_no) or any(
@@ -1808,11 +1821,12 @@ def check(text: str) -> GuardResult:
                 continue
             rest = normalised[:match.start()] + " " + normalised[match.end():]
             if (category == SELF_HARM and _REPORTED_SPEECH.search(normalised[:match.start()])
-                    and not match.group(0).startswith(("he ", "she ", "they "))
+                    and not re.match(r"(?:he|she|they)\b", match.group(0))
                     and not _present_danger_words(rest) and not _PLAN_OR_MEANS.search(rest)):
                 # "my teenage son yelled i wanna die after losing a video game, then laughed": someone else's
                 # words, reported by a worried writer; asked about, not paged
-                return GuardResult(UNCERTAIN, category, match.group(0))
+                softened = softened or GuardResult(UNCERTAIN, category, match.group(0))
+                continue
             if joking and category == SELF_HARM and _WISH_ONLY.fullmatch(match.group(0)):
                 wish = wish or (category, match.group(0))
                 continue
@@ -1820,20 +1834,32 @@ def check(text: str) -> GuardResult:
                     and not _present_danger_words(normalised)):
                 # "how would I know if she accidentally had too much?": a caregiver asking ahead; asked
                 # about (the question names 911 and Poison Control), not the protocol.
-                return GuardResult(UNCERTAIN, category, match.group(0))
+                softened = softened or GuardResult(UNCERTAIN, category, match.group(0))
+                continue
             if category == MEDICAL_EMERGENCY and _ACCOUNTED_FOR.search(normalised) and not _EMERGENCY_NOW.search(
                     normalised):
                 # "my kid got into my Benadryl, I counted and every pill is there": nothing was taken; asked
                 # about (the question names 911 and Poison Control), not paged
-                return GuardResult(UNCERTAIN, category, match.group(0))
-            if (category == MEDICAL_EMERGENCY and _SOMEONE_ELSE.search(normalised) and _PAST_EVENT.search(normalised)
-                    and not _PRESENT.search(normalised) and not _EMERGENCY_NOW.search(normalised)):
-                # "a friend from college overdosed over the summer and I keep replaying our last conversation":
-                # someone else's emergency placed in the past; asked about (911 is in the question), not paged.
-                return GuardResult(UNCERTAIN, category, match.group(0))
+                softened = softened or GuardResult(UNCERTAIN, category, match.group(0))
+                continue
+            someone_elses_past = (
+                category == MEDICAL_EMERGENCY and _SOMEONE_ELSE.search(normalised)
+                and (_PAST_EVENT.search(normalised) or _RESOLVED.search(normalised))
+                and not _PRESENT.search(normalised) and not _EMERGENCY_NOW.search(normalised))
+            if someone_elses_past and _BEREAVED.search(normalised):
+                # "my best friend overdosed three years ago and I never really dealt with it": grief for someone
+                # else's past emergency, not an emergency now
+                grief = grief or match.group(0)
+                continue
+            if someone_elses_past:
+                # "a friend from college overdosed over the summer": someone else's emergency placed in the past;
+                # asked about (911 is in the question), not paged.
+                softened = softened or GuardResult(UNCERTAIN, category, match.group(0))
+                continue
             if category != HARM_OTHERS and _RESOLVED.search(normalised) and not _PRESENT.search(normalised):
                 # A resolved past ("years ago, nothing since"): ask rather than run the protocol.
-                return GuardResult(UNCERTAIN, category, match.group(0))
+                softened = softened or GuardResult(UNCERTAIN, category, match.group(0))
+                continue
             return GuardResult(CRISIS, category, match.group(0), not_safe=bool(_NOT_SAFE.search(normalised)))
     reaction = _reaction_cluster(normalised)
     if reaction:
@@ -1856,9 +1882,11 @@ def check(text: str) -> GuardResult:
             # something of it still here; asked about
             return GuardResult(UNCERTAIN, bare[0], bare[1])
         if context and not wish:
-            return GuardResult(TOPIC_MENTION, matched=context.group(0))
+            return softened or GuardResult(TOPIC_MENTION, matched=context.group(0))
         if not context:
             return GuardResult(CRISIS, bare[0], bare[1])
+    if softened:
+        return softened
     if wish:
         return GuardResult(UNCERTAIN, wish[0], wish[1])
     spanish = normalise_es(text)
@@ -1879,6 +1907,8 @@ def check(text: str) -> GuardResult:
     reaction_es = _reaction_cluster_es(spanish) if looks_spanish(spanish) else None
     if reaction_es:
         return GuardResult(CRISIS, MEDICAL_EMERGENCY, reaction_es, language="es")
+    if grief:
+        return GuardResult(TOPIC_MENTION, matched=grief)
     if negated_match:
         return GuardResult(NEGATED, matched=negated_match)
     if answered_no is not None:
@@ -1916,5 +1946,5 @@ def check(text: str) -> GuardResult:
     if cue and cue.group(0).startswith("what") and _POINT_OF_THERAPY.search(normalised):
         cue = None
     if cue and not _negated(normalised, cue) and not _SAYS_SAFE.search(normalised):
-        return GuardResult(UNCERTAIN, SELF_HARM, cue.group(0))
+        return GuardResult(UNCERTAIN, SELF_HARM, cue.group(0), soft_cue=True)
     return GuardResult(NONE)

@@ -280,3 +280,18 @@ def test_a_faint_risk_clause_changes_nothing():
                   "hours on Thursdays?", [{"name": "ask_hours", "confidence": 0.8}])
     msg.set("clause_crisis_risk", {"name": "crisis", "confidence": 0.3})
     assert CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"] == "ask_hours"
+
+
+def test_a_soft_cue_with_a_sure_model_crisis_guess_runs_the_protocol():
+    text = "Posted a goodbye on my story an hour ago. Nobody said anything. Guess that's my answer"
+    sure = process(text, [{"name": "crisis", "confidence": 0.8}, {"name": "ask_fees", "confidence": 0.1}])
+    assert sure.get("intent")["name"] == "crisis"
+    unsure = process(text, [{"name": "crisis", "confidence": 0.4}, {"name": "ask_fees", "confidence": 0.3}])
+    assert unsure.get("intent")["name"] == "risk_check_in"
+
+
+def test_a_softened_phrase_stays_a_question_whatever_the_model_guesses():
+    # a way of dying joked about over a nuisance is asked about, even when the model is sure
+    text = "one more zoom meeting and I'll shoot myself, jk. do you have evening slots?"
+    result = process(text, [{"name": "crisis", "confidence": 0.95}, {"name": "ask_hours", "confidence": 0.03}])
+    assert result.get("intent")["name"] == "risk_check_in"

@@ -931,10 +931,17 @@ def test_look_alikes_of_the_kinds_set_m_missed_are_not_a_crisis(text):
 
 
 def test_someone_elses_overdose_placed_in_the_past_is_asked_about_not_paged():
-    text = "my cousin overdosed a few months ago and I can't stop thinking about it. is grief therapy a thing?"
+    text = "my cousin overdosed a few months ago, how do I bring it up with him without upsetting him?"
     result = crisis_phrases.check(text)
     assert result.verdict == crisis_phrases.UNCERTAIN and result.category == crisis_phrases.MEDICAL_EMERGENCY
     assert crisis_phrases.check("my cousin overdosed a few months ago and now he isn't breathing").is_crisis
+
+
+def test_grief_for_someone_elses_past_overdose_is_a_mention_but_never_hides_a_crisis_after_it():
+    grief = "my cousin overdosed a few months ago and I never really dealt with it. is grief therapy a thing?"
+    assert crisis_phrases.check(grief).verdict == crisis_phrases.TOPIC_MENTION
+    result = crisis_phrases.check("my friend overdosed last year and I want to kill myself")
+    assert result.is_crisis and result.category == crisis_phrases.SELF_HARM
 
 
 @pytest.mark.parametrize("text, reason", [
