@@ -277,6 +277,10 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"(?:\w+ ){0,4}?(?:to |he'll |she'll |they'll |he will |she will |he'd |she'd |he's going to |she's going to )?"
         r"(?:kill|hurt|shoot|stab|beat|get) (?:me|us|my kids|the kids|my children)\b",
         r"\bthreat(?:en(?:s|ed|ing)?)? (?:to )?(?:kill|hurt|shoot|stab) (?:me|us|my)\b",
+        # put out of home with nowhere warm to go: "im 17, my parents kicked me out, its 20 degrees and i'm
+        # sleeping in my car"
+        r"\b(?:kicked|threw|thrown|locked) (?:me )?out\b.{0,80}\b(?:sleeping in (?:my|a|the) (?:car|park|stairwell)|"
+        r"on the street|nowhere to (?:go|sleep|stay)|freezing|[0-3]?\d degrees|no coat|no shoes)\b",
         # "someone is trying to kill me", "he's coming to take me out tonight" (not a toddler's lego)
         rf"\b(?:{_ABUSER}|someone|somebody|he|she|they|a guy|a man|some guy|people)(?:'s|'re| is| are)? "
         r"(?:trying|coming|going|gonna|planning|out) to (?:kill|hurt|shoot|stab|take me out|get me)\b"
@@ -899,6 +903,15 @@ _SELF_HARM_MORE = [
     r"\bwon'?t be (?:reading|needing|using|checking)\b.{0,30}\bafter (?:this|next|tonight|tomorrow)\b",
     r"\b(?:cut|cutting)\b.{0,40}\b(?:a lot of blood|so much blood|won't stop bleeding|can't stop the bleeding)\b",
     r"\btired of live\b|\bnot (?:be )?here next (?:week|month)\b|"
+    # a way of dying asked about "for myself": "which cleaning products mixed together would be deadly in a
+    # closed room. asking for myself, not for safety"
+    r"\b(?:deadly|lethal|fatal|kill (?:me|you|someone))\b.{0,80}\basking for (?:myself|me)\b|"
+    # a number of pills weighed as enough: "would 40 of my amitriptyline be enough?"; "don't want to survive it"
+    rf"\b(?:would|will|is|are) (?:\d{{2,}}|\w+ (?:hundred|dozen)) (?:of (?:my|these|the|his|her) )?(?:{_MED}|pills)\b"
+    r"(?: \w+)?,? (?:be )?enough\b(?! (?:for|to (?:help|treat|stop|sleep|get|calm|last)))|"
+    r"\b(?:don't|do not) want to (?:survive it|wake up damaged|end up damaged)\b|"
+    # "worked out how much of my husband's oxycodone would be enough"
+    rf"\bhow much\b.{{0,40}}\b{_MED}\b.{{0,10}}\bwould (?:be enough|do it|kill)\b|"
     # "I keep wanting to cut" (not "cut my hair", "cut carbs", "cut class")
     r"\b(?:keep|kept|been|i'm|am|always) (?:wanting|needing|itching|dying) to cut\b(?! (?:my hair|class|carbs|back|"
     r"ties|people|off|down|out|the|it|sugar|costs?|my losses))|"
@@ -910,7 +923,8 @@ _SELF_HARM_MORE = [
     # "I take out my service weapon and hold it against my head for a while"
     r"\b(?:gun|pistol|weapon|rifle|revolver|barrel)\b.{0,40}\b(?:against|to|under) my (?:head|temple|chin)\b|"
     # "sat in my car with my husband's gun for an hour trying to work up the nerve"
-    r"\b(?:gun|pistol|rifle|pills|rope|noose|knife|blade|razor|bridge|edge|ledge|tracks|roof|balcony)\b.{0,80}"
+    r"\b(?:gun|pistol|rifle|pills|rope|noose|knife|blade|razor|bridge|edge|ledge|tracks|roof|balcony|overpass|cliff|"
+    r"platform|window|parking garage)\b.{0,80}"
     r"\b(?:work(?:ing)? up the (?:nerve|courage)|get(?:ting)? up the (?:nerve|courage)|build(?:ing)? up the nerve|"
     r"(?:find|finding) the (?:nerve|courage) to)\b|"
     # "drove to the reservoir twice intending not to come back"
@@ -1041,7 +1055,10 @@ _TOPIC_CONTEXT = re.compile(
 # Words that may carry risk without saying it: never a crisis on their own, always worth asking.
 _SOFT_CUES = re.compile(
     # "if I'm still here by Tuesday I'll come to the consult": doubting one is around later
-    r"\bif i'?m still (?:here|around|alive|breathing) (?:by|on|next|then|in (?:a|two|three|\d+) (?:days?|weeks?))\b|"
+    r"\bif i'?m still (?:here|around|alive|breathing) (?:by|on|next|then|at|after|come|in)\b|"
+    # "thank you for trying, none of this was your fault. I won't be needing Thursday's appointment"
+    r"\bnone of (?:this|it) (?:was|is) (?:your|their|his|her) fault\b|\bthank (?:you|them|her|him) for trying\b(?! to)|"
+    r"\bwon'?t be needing (?:\w+'s |the |my |next |any )?(?:appointment|session|sessions|intake|consult\w*)\b|"
     # "I'll fill out the intake forms but someone else might have to cancel the appointment for me"
     r"\bsomeone (?:else )?(?:might|will|may|would|could) (?:have|need) to (?:cancel|call off|go to|show up to) "
     r"(?:it|that|the (?:appointment|consult\w*|session|intake)) (?:for|instead of) me\b|"
@@ -1080,7 +1097,8 @@ _RESOLVED = re.compile(
     r"(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a few|several|many) (?:years?|decades?)|"
     r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|many|several) years? (?:free (?:from|of)|clean from|"
     r"without|(?:self[- ]?harm|sh|cutting|suicide attempt|relapse)[- ]free)|"
-    r"(?:my )?scars are (?:old|faded|healed)|"
+    r"(?:my )?scars are (?:old|faded|healed)|(?:went through|had) a (?:phase|period|stretch) of|"
+    r"at (?:[5-9]|1\d)(?=[^.]{0,20}\bi'?m (?:[2-9]\d)(?: now)?\b)|"
     r"(?:over|more than) a decade)\b|"
     r"\((?:19|20)\d\d\)"
 )
@@ -1108,7 +1126,9 @@ _ACCOUNTED_FOR = re.compile(
     r"\bdidn't (?:actually )?(?:swallow|take|eat) any\b")
 # A question asked ahead of time ("how would I know if", "what should I do if"), not an event now.
 _HYPOTHETICAL = re.compile(
-    r"\b(?:for (?:the )?future|for next time|so i know (?:for|in case|what)|"
+    r"\b(?:for (?:the )?future|for next time|so i know (?:for|in case|what)|what signs|which signs|"
+    r"signs (?:would|that)|"
+    r"if (?:he|she|they|my \w+) (?:ever )?(?:accidentally )?(?:took|takes|take|had|has|swallowed|swallows)|"
     r"how (?:would|will|do|can|could) (?:i|we|you) (?:know|tell)|what (?:should|do|would) (?:i|we) do if|"
     r"what if|what are the (?:signs|symptoms)|(?:signs|symptoms) (?:that|of)|in case|how can (?:i|we|you) tell|"
     r"if (?:she|he|they|someone|my \w+) ever|what happens if|is it possible to)\b")
@@ -1140,7 +1160,7 @@ _RISK_WORDS = re.compile(r"\b(?:suicid\w*|self[- ]?harm\w*|cut myself|cutting|ki
 # crisis guess; a real risk phrase elsewhere in the message still wins.
 _FIGURES_OF_SPEECH = re.compile(
     r"\b(?:is|are|was|were|'s|'re|be|been) (?:literally |absolutely |really |just |slowly )?killing me\b|"
-    r"\bdying (?:to|for|of laughter|of embarrassment|laughing)\b|\bto die for\b|"
+    r"\bdying (?:to|for|of laughter|of embarrassment|laughing)\b|\bto die for\b|\bplay(?:s|ed|ing)? dead\b|"
     r"\b(?:killing|killed|kill) it\b|\bkill(?:ing)? (?:some |the )?time\b|"
     r"\bkill (?:for|two birds)\b|\bdead (?:tired|serious|end|line|on|set|beat|wrong|quiet)\b|"
     r"\bdeadline|\bto death\b|\bdied (?:laughing|of embarrassment)\b|"
@@ -1352,6 +1372,7 @@ _MEDICATION_SAFETY = re.compile(
     r"\b(?:mix|mixing|combine|combining)\b|"
     # "is there such a thing as too much melatonin? my kid takes 3mg"
     r"\b(?:such a thing as too much|how much is too much|overdo it|max(?:imum)? (?:dose|amount)|safe (?:dose|amount)|"
+    r"the most \w+ (?:per day |a day |at once )?(?:that's|that is|i can|you can|she can|he can|someone can)|"
     r"upper limit|safely take|safe to take)\b")
 _MEDICINE_NAMED = re.compile(
     rf"\b(?:{_MED}|ssris?|snris?|maois?|benzos?|antidepressants?|supplements?|alcohol|wine|beer|melatonin|"
@@ -1749,9 +1770,18 @@ def distanced(text: str, phrases_checked: bool = False) -> Optional[str]:
         return "general information"
     if question and _HYPOTHETICAL.search(normalised) and _SOMEONE_ELSE.search(normalised):
         return "a question asked ahead about someone else"
+    if _BOOKING_REQUEST.search(normalised):
+        return "a request to book"
     if _ACCIDENT.search(normalised) and not _SELF_INFLICTED.search(normalised):
         return "an accident"
     return None
+
+
+# "I'd like to book a consultation. I've been putting this off for a year and finally decided"
+_BOOKING_REQUEST = re.compile(
+    r"\b(?:i'd like to|i would like to|i want to|i wanna|can i|could i|please) (?:book|schedule|set up|sign up for|"
+    r"start) (?:a |an |my |the )?(?:free )?(?:consult\w*|appointment|intake|session|call|therapy)\b|"
+    r"\bsign me up\b")
 
 
 # Keeping medicines from others at home ("should I lock up my medications when my teenager has friends
@@ -1831,7 +1861,8 @@ def check(text: str) -> GuardResult:
                 wish = wish or (category, match.group(0))
                 continue
             if (category == MEDICAL_EMERGENCY and _HYPOTHETICAL.search(normalised[:match.start()])
-                    and not _present_danger_words(normalised)):
+                    and not _present_danger_words(" ".join(
+                        part for part in re.split(r"(?<=[.!?])\s+", normalised) if match.group(0) not in part))):
                 # "how would I know if she accidentally had too much?": a caregiver asking ahead; asked
                 # about (the question names 911 and Poison Control), not the protocol.
                 softened = softened or GuardResult(UNCERTAIN, category, match.group(0))

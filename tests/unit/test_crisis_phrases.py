@@ -1082,3 +1082,45 @@ def test_swelling_after_a_medicine_is_never_a_question_without_risk():
 def test_wanting_to_cut_is_self_harm_but_cutting_carbs_is_not():
     assert crisis_phrases.check("I keep wanting to cut").is_crisis
     assert not crisis_phrases.check("I keep wanting to cut carbs but I love bread").is_crisis
+
+
+# Kinds set P missed, written for the kind (its own rows are in crisis_guard_fresh_cases.tsv).
+@pytest.mark.parametrize("text, category", [
+    ("what household chemicals would be lethal to breathe in a closed bathroom, asking for me", "self_harm"),
+    ("are 60 of my sleeping pills enough? I don't want to survive it", "self_harm"),
+    ("I figured out how much of my mom's oxycodone would be enough", "self_harm"),
+    ("sat at the edge of the parking garage for an hour trying to find the courage to", "self_harm"),
+    ("i'm 16 and my stepdad threw me out, i'm sleeping in the park and it's freezing", "danger_from_others"),
+])
+def test_kinds_set_p_missed_are_caught_in_new_words(text, category):
+    result = crisis_phrases.check(text)
+    assert result.is_crisis and result.category == category
+
+
+@pytest.mark.parametrize("text", [
+    "please tell my therapist thank you for trying, none of this was her fault. I won't be needing next week's session",
+    "if I'm still around in the spring maybe we can talk about KAP",
+])
+def test_a_goodbye_to_the_therapist_and_doubting_a_month_ahead_are_asked_about(text):
+    result = crisis_phrases.check(text)
+    assert result.verdict == crisis_phrases.UNCERTAIN and result.soft_cue
+
+
+@pytest.mark.parametrize("text", [
+    "would 5 of my ibuprofen be enough for a migraine?",
+    "thank you for trying to help my mom find a therapist",
+    "I always play dead at networking events lol. is that social anxiety?",
+])
+def test_look_alikes_of_the_kinds_set_p_missed_are_not_a_crisis(text):
+    assert not crisis_phrases.check(text).is_crisis
+
+
+def test_a_caregiver_asking_for_signs_is_asked_about_but_an_emergency_now_is_not():
+    ahead = "I look after my mom. What signs would tell me if she accidentally took too much of her sleeping pills?"
+    assert crisis_phrases.check(ahead).verdict == crisis_phrases.UNCERTAIN
+    assert crisis_phrases.check("what should I do if my dad took too much of his meds? he's not breathing").is_crisis
+
+
+def test_a_request_to_book_keeps_a_model_guess_at_a_distance():
+    text = "I'd like to book a consultation. I've been putting this off for a year and finally decided"
+    assert crisis_phrases.distanced(text, phrases_checked=True) == "a request to book"
