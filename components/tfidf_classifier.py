@@ -170,37 +170,32 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
 
     def _judge_sentences(self, message: Message, labels: Any) -> None:
         """Risk is judged per sentence: a crisis sentence in a longer message is not averaged away.
-        The likeliest crisis sentence (its intent and confidence) goes to the crisis guard."""
+        The likeliest crisis sentence (its intent and confidence) goes to the crisis guard, and so does
+        the likeliest crisis clause of a long run-on sentence (CLAUSE_RISK, only ever a reason to ask).
+        Sentences and clauses are scored in one call."""
         text = message.get(TEXT) or ""
-        self._judge_clauses(message, labels, crisis_phrases.clauses(text))
         parts = crisis_phrases.sentences(text)
-        if len(parts) < 2:
+        parts = parts if len(parts) >= 2 else []
+        clauses = crisis_phrases.clauses(text)
+        if not parts and not clauses:
             return
-        best, question = None, None
-        for row in self.pipeline[-1].predict_proba(self._features.transform(parts)):
-            top = int(np.argmax(row))
-            name, confidence = str(labels[top]), float(row[top])
-            if name in crisis_phrases.CATEGORY_FOR_INTENT and (best is None or confidence > best[1]):
-                best = (name, confidence)
-            elif name.startswith("ask_") and confidence >= 0.4 and (question is None or confidence > question[1]):
-                question = (name, confidence)
-        if best:
-            message.set(SENTENCE_RISK, {INTENT_NAME_KEY: best[0], PREDICTED_CONFIDENCE_KEY: best[1]})
-        if question:
-            message.set(SENTENCE_QUESTION, {INTENT_NAME_KEY: question[0], PREDICTED_CONFIDENCE_KEY: question[1]})
+        tops = [(str(labels[int(np.argmax(row))]), float(np.max(row)))
+                for row in self.pipeline[-1].predict_proba(self._features.transform(parts + clauses))]
+        self._set_likeliest_crisis(message, SENTENCE_RISK, tops[:len(parts)])
+        self._set_likeliest_crisis(message, CLAUSE_RISK, tops[len(parts):])
+        questions = [(name, confidence) for name, confidence in tops[:len(parts)]
+                     if name.startswith("ask_") and confidence >= 0.4]
+        if questions:
+            name, confidence = max(questions, key=lambda top: top[1])
+            message.set(SENTENCE_QUESTION, {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence})
 
-    def _judge_clauses(self, message: Message, labels: Any, clauses: List[str]) -> None:
-        """The likeliest crisis clause of the long sentences, for the crisis guard to ask about."""
-        if not clauses:
-            return
-        best = None
-        for row in self.pipeline[-1].predict_proba(self._features.transform(clauses)):
-            top = int(np.argmax(row))
-            name, confidence = str(labels[top]), float(row[top])
-            if name in crisis_phrases.CATEGORY_FOR_INTENT and (best is None or confidence > best[1]):
-                best = (name, confidence)
-        if best:
-            message.set(CLAUSE_RISK, {INTENT_NAME_KEY: best[0], PREDICTED_CONFIDENCE_KEY: best[1]})
+    @staticmethod
+    def _set_likeliest_crisis(message: Message, key: Text, tops: List[Any]) -> None:
+        """Sets `key` to the likeliest crisis intent among the parts' top intents, if any is one."""
+        crises = [(name, confidence) for name, confidence in tops if name in crisis_phrases.CATEGORY_FOR_INTENT]
+        if crises:
+            name, confidence = max(crises, key=lambda top: top[1])
+            message.set(key, {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence})
 
     def persist(self) -> None:
         # joblib pickles: only ever load model files this project trained itself.

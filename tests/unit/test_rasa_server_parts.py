@@ -333,3 +333,23 @@ def test_a_remark_with_a_question_is_answered_as_the_question():
     crisis.set("sentence_question", {"name": "ask_fees", "confidence": 0.7})
     TfidfIntentClassifier._question_over_remark(crisis)
     assert crisis.get("intent")["name"] == "crisis"  # only a remark gives way, never a crisis guess
+
+
+def test_the_classifier_scores_sentences_and_the_clauses_of_a_run_on_sentence(tmp_path):
+    examples = [("what are your hours", "ask_hours"), ("when are you open", "ask_hours"),
+                ("do you take insurance", "ask_insurance"), ("is it covered by my plan", "ask_insurance"),
+                ("I sat in the car with the gun", "crisis"), ("I want to end my life", "crisis"),
+                ("I moved here last year for work", "everyday_remark"), ("the weather is nice", "everyday_remark")]
+    storage, resource = LocalModelStorage(tmp_path), Resource("tfidf")
+    context = ExecutionContext(GraphSchema({}), "test")
+    classifier = TfidfIntentClassifier.create({}, storage, resource, context)
+    classifier.train(TrainingData([Message.build(text, intent) for text, intent in examples]))
+    run_on = ("I moved here last year for work and the weather is nice enough, my job is fine and my family is "
+              "far away, and honestly last night I sat in the car with the gun, do you take insurance")
+    [message] = classifier.process([Message({"text": run_on})])
+    assert message.get("clause_crisis_risk")["name"] == "crisis"
+    assert message.get("sentence_crisis_risk") is None  # one sentence: no sentence-level scoring
+    [two] = classifier.process([Message({"text": "I want to end my life. When are you open?"})])
+    assert two.get("sentence_crisis_risk")["name"] == "crisis"
+    assert two.get("sentence_question")["name"] == "ask_hours"
+    assert two.get("clause_crisis_risk") is None  # short sentences are not cut into clauses
