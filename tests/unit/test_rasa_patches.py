@@ -28,6 +28,8 @@ RASA_MEMBERS = {
     ("rasa.shared.core.trackers", "DialogueStateTracker", "copy"): "performance",
     ("rasa.core.policies.rule_policy", "RulePolicy", "predict_action_probabilities"): "performance",
     ("rasa.core.policies.rule_policy", "RulePolicy", "_find_action_from_rules"): "performance",
+    ("rasa.core.policies.rule_policy", "RulePolicy", "_get_possible_keys"): "performance",
+    ("rasa.core.run", "", "load_agent_on_start"): "performance",
     ("rasa.core.processor", "MessageProcessor", "handle_message"): "performance",
     ("rasa.engine.loader", "", "load_predict_graph_runner"): "performance",
     ("rasa.utils.endpoints", "EndpointConfig", "session"): "never",  # Rasa's for every endpoint
@@ -131,6 +133,7 @@ before = [member(t) for t in members]
 import components, components.tfidf_classifier, components.crisis_guard, components.tracker_store
 import components.lock_store, components.site_socketio, components.site_rest, components.rasa_speedups
 import components.dialogue_state_cache, components.fair_queue, components.direct_graph_runner
+import components.rule_match_cache, components.startup_gc
 import components.action_failsafe, components.log_privacy, components.rasa_patches
 print(json.dumps([t for t, old in zip(members, before) if member(t) is not old]))
 """
