@@ -100,6 +100,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 5],
             "max_iter": 3000,
+            "solver": "newton-cg",
             "ranking_length": 10,
             "random_state": 42,
         }
@@ -123,8 +124,12 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.config["char_ngrams"]),
                             sublinear_tf=True),
         )
+        # newton-cg reaches the same optimum as the default lbfgs (the same held-out predictions)
+        # in 23 Newton steps instead of 139 quasi-Newton ones: lbfgs's own bookkeeping grows with
+        # the 5.5 million weights (75,000 n-grams x 73 intents), about 1 s a step here.
+        # Training went from 143 to 104 s (bench/README.md).
         model = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
-                                   class_weight="balanced",
+                                   solver=self.config["solver"], class_weight="balanced",
                                    random_state=self.config["random_state"])
         return Pipeline([("features", features), ("model", model)])
 
