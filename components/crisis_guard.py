@@ -10,7 +10,8 @@ included:
   the kind of risk guessed (self-harm, harm to others, a medical emergency, danger from others;
   the kind travels with the message as `risk_check_in_about`);
 - a model-only crisis guess at or above `protocol_threshold` (whole message or one sentence;
-  Spanish text: only a guess of another kind than self-harm, from `spanish_other_kind_threshold`)
+  `question_protocol_threshold` when the message also asks something; Spanish text: only a guess
+  of another kind than self-harm, from `spanish_other_kind_threshold`)
   stands, or is made the intent when only one sentence carries it, unless the message keeps its
   risk words at a distance (a story, a past that is over, general information, someone else's
   wellbeing with no danger now) or a laugh softens a self-harm wish: then it is asked about;
@@ -66,8 +67,11 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         # check_in_floor: a model-only crisis guess below it is noise (the fallback answer carries 988).
         # spanish_other_kind_threshold: on Spanish text, a model-only guess of harm to others, danger
         # from others or a medical emergency this sure runs its protocol; below it the person is asked.
+        # question_protocol_threshold: the protocol threshold for a model-only guess on an English message
+        # that asks something ("is that dangerous?", "anyway what's the link for tomorrow?").
         return {"demoted_threshold": 0.3, "protocol_threshold": 0.5, "check_in_threshold": 0.3,
-                "sentence_check_in_threshold": 0.45, "check_in_floor": 0.35, "spanish_other_kind_threshold": 0.8}
+                "sentence_check_in_threshold": 0.45, "check_in_floor": 0.35, "spanish_other_kind_threshold": 0.8,
+                "question_protocol_threshold": 0.7}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.demoted_threshold = float(config.get("demoted_threshold", 0.3))
@@ -76,6 +80,7 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         self.sentence_check_in_threshold = float(config.get("sentence_check_in_threshold", 0.45))
         self.check_in_floor = float(config.get("check_in_floor", 0.35))
         self.spanish_other_kind_threshold = float(config.get("spanish_other_kind_threshold", 0.8))
+        self.question_protocol_threshold = float(config.get("question_protocol_threshold", 0.7))
 
     @classmethod
     def create(
@@ -113,7 +118,7 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         text = message.get(TEXT) or ""
         intent = message.get(INTENT) or {}
         return (intent.get(INTENT_NAME_KEY) in CRISIS_INTENTS.values()
-                and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.protocol_threshold
+                and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self._protocol_bar(text, spanish=False)
                 and not crisis_phrases.looks_spanish(crisis_phrases.normalise_es(text))
                 and crisis_phrases.distanced(text, phrases_checked=True) is None
                 and crisis_phrases.softening_context(text) is None)
@@ -147,13 +152,15 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
             or (guess == CRISIS_INTENTS[crisis_phrases.SELF_HARM]
                 and crisis_phrases.softening_context(text) is not None))
         only_ask = spanish or distanced
+        bar = self._protocol_bar(text, spanish)
         if name in CRISIS_INTENTS.values():
             if confidence < self.check_in_floor:
                 self._demote_crisis_guess(message)
-            elif confidence < self.protocol_threshold or only_ask:
-                self._ask(message, name, confidence, spanish, distanced)
+            elif confidence < bar or only_ask:
+                self._ask(message, name, confidence, spanish, only_ask=distanced or confidence < bar)
             return
-        if (sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.protocol_threshold and not only_ask:
+        sentence_confidence = sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0
+        if sentence_confidence >= bar and not only_ask:
             self._force_intent(message, sentence[INTENT_NAME_KEY])
             return
         behind = [entry for entry in ranking[:3] if entry.get(INTENT_NAME_KEY) in CRISIS_INTENTS.values()]
@@ -162,26 +169,37 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         # phone number (one or two words), where the model's guesses are noise.
         words = len(text.split())
         if sentence_risk:
-            self._ask(message, sentence.get(INTENT_NAME_KEY), sentence.get(PREDICTED_CONFIDENCE_KEY) or 0.0, spanish,
-                      distanced)
+            self._ask(message, sentence.get(INTENT_NAME_KEY), sentence_confidence, spanish,
+                      only_ask=distanced or sentence_confidence < bar)
         elif (name == DEFAULT_NLU_FALLBACK_INTENT_NAME and behind and words >= 3
               and behind[0].get(PREDICTED_CONFIDENCE_KEY, 0.0) >= self.check_in_threshold):
             self._ask(message, behind[0].get(INTENT_NAME_KEY), behind[0].get(PREDICTED_CONFIDENCE_KEY, 0.0), spanish,
-                      distanced)
+                      only_ask=distanced)
         elif (clause.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self.sentence_check_in_threshold:
             # a risk clause inside a run-on sentence: asked about, never the protocol on its own
-            self._ask(message, clause[INTENT_NAME_KEY], clause[PREDICTED_CONFIDENCE_KEY], spanish, distanced=True)
+            self._ask(message, clause[INTENT_NAME_KEY], clause[PREDICTED_CONFIDENCE_KEY], spanish, only_ask=True)
 
-    def _ask(self, message: Message, guess: Text, confidence: float, spanish: bool, distanced: bool) -> None:
+    def _protocol_bar(self, text: Text, spanish: bool) -> float:
+        """How sure a model-only crisis guess must be to run the protocol. A message that also asks
+        something ("If someone doubles their sertraline once, is that dangerous?") needs
+        `question_protocol_threshold`: the person wants an answer, and a guess between the two
+        thresholds gets the direct question (with the line to call in it) instead of the protocol.
+        Most false alarms of the fresh sets were such messages: a worry, an injury or a medicine
+        named beside a question."""
+        if not spanish and crisis_phrases.asks_question(text):
+            return max(self.protocol_threshold, self.question_protocol_threshold)
+        return self.protocol_threshold
+
+    def _ask(self, message: Message, guess: Text, confidence: float, spanish: bool, only_ask: bool) -> None:
         """Uncertain risk: the direct question, in the words of the kind of risk guessed (self-harm,
         harm to others, a medical emergency, danger from others). A guess of another kind than
-        self-harm runs its own protocol (911, the hotlines) from the protocol threshold, unless the
-        risk words are kept at a distance. On Spanish text, where the model has learned mostly from
-        crisis examples and an ordinary "me va a llevar" can look like a threat, that takes
-        `spanish_other_kind_threshold`."""
+        self-harm runs its own protocol (911, the hotlines) from the protocol threshold, unless
+        `only_ask` (the risk words are kept at a distance, or a question was asked beside a guess
+        below its bar). On Spanish text, where the model has learned mostly from crisis examples and
+        an ordinary "me va a llevar" can look like a threat, that takes `spanish_other_kind_threshold`."""
         other_kind = guess in CRISIS_INTENTS.values() and guess != CRISIS_INTENTS[crisis_phrases.SELF_HARM]
         needed = self.spanish_other_kind_threshold if spanish else self.protocol_threshold
-        if other_kind and not distanced and confidence >= needed:
+        if other_kind and not only_ask and confidence >= needed:
             self._force_intent(message, guess)
         else:
             self._force_intent(message, CHECK_IN_INTENT, about=crisis_phrases.CATEGORY_FOR_INTENT.get(guess))

@@ -1426,12 +1426,27 @@ def unfounded_model_guess(text: str) -> Optional[str]:
         return "screening item answered no"
     if looks_spanish(normalise_es(text)):
         return None
-    question = normalised.rstrip().endswith("?") or any(
-        part.rstrip().endswith("?") or _INTERROGATIVE.match(part)
-        for part in re.split(r"(?<=[.!?])\s+", normalised))
-    if question and not _RISK_VOCABULARY.search(_plain_question_text(normalised)):
+    # (a question opened by "anyway, ..." is not enough here: dropping the guess needs a plain question)
+    if _has_question(normalised, lead_in=False) and not _RISK_VOCABULARY.search(_plain_question_text(normalised)):
         return QUESTION_WITHOUT_RISK
     return None
+
+
+def asks_question(text: str) -> bool:
+    """Whether an English message asks something: a sentence ending in "?" or opening like a question
+    ("how long is a session", "anyway, is that dangerous")."""
+    return _has_question(normalise(text), lead_in=True)
+
+
+def _has_question(normalised: str, lead_in: bool) -> bool:
+    return normalised.rstrip().endswith("?") or any(
+        part.rstrip().endswith("?") or _INTERROGATIVE.match(_LEAD_IN.sub("", part) if lead_in else part)
+        for part in re.split(r"(?<=[.!?])\s+", normalised))
+
+
+# "anyway, do you do evening sessions", "ok so how long is a session"
+_LEAD_IN = re.compile(
+    r"^(?:(?:anyway|anyways|so|also|and|but|btw|ok|okay|well|quick question|oh|hi|hey|um|uh)\b[,:]? ?)+")
 
 
 def _plain_question_text(normalised: str) -> str:

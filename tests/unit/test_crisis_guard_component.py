@@ -182,7 +182,8 @@ def test_one_sentence_of_another_kind_needs_the_protocol_threshold_to_run_its_pr
                       [{"name": "ask_fees", "confidence": 0.8}])
         msg.set("sentence_crisis_risk", {"name": "crisis_danger_from_others", "confidence": confidence})
         return CrisisPhraseGuard({}).process([msg])[0].get("intent")["name"]
-    assert judged(0.6) == "crisis_danger_from_others"
+    assert judged(0.75) == "crisis_danger_from_others"
+    assert judged(0.6) == "risk_check_in"  # asked, not acted on: the message also asks a question
     assert judged(0.47) == "risk_check_in"
 
 
@@ -295,3 +296,40 @@ def test_a_softened_phrase_stays_a_question_whatever_the_model_guesses():
     text = "one more zoom meeting and I'll shoot myself, jk. do you have evening slots?"
     result = process(text, [{"name": "crisis", "confidence": 0.95}, {"name": "ask_hours", "confidence": 0.03}])
     assert result.get("intent")["name"] == "risk_check_in"
+
+
+# Invented examples of a worry, an injury or a medicine named beside a question: with no risk phrase, a
+# moderate model guess gets the direct question (the line to call is in it), not the protocol and the
+# staff alert. A statement with the same guess still runs the protocol, and so does a sure guess.
+@pytest.mark.parametrize("text, guess, kind", [
+    ("I think I took my lithium twice this morning and I'm a bit dizzy, is that dangerous?",
+     "crisis_medical_emergency", "medical_emergency"),
+    ("My cousin hasn't answered since Sunday and her ex has threatened her before. Is it normal to feel this scared?",
+     "crisis_danger_from_others", "danger_from_others"),
+    ("everything feels pointless this week. anyway, do you do evening sessions",
+     "crisis", "self_harm"),
+])
+def test_a_moderate_model_guess_beside_a_question_is_asked_about_not_acted_on(text, guess, kind):
+    result = process(text, [{"name": guess, "confidence": 0.62}, {"name": "ask_hours", "confidence": 0.2}])
+    assert result.get("intent") == {"name": "risk_check_in", "confidence": 1.0}
+    assert result.get("risk_check_in_about") == kind
+
+
+@pytest.mark.parametrize("text, confidence, expected", [
+    ("the scrape on my shin from the skate park won't quit", 0.62, "crisis_medical_emergency"),
+    ("I think I took my lithium twice this morning and I'm a bit dizzy, is that dangerous?", 0.85,
+     "crisis_medical_emergency"),
+])
+def test_a_statement_or_a_sure_guess_still_runs_the_protocol(text, confidence, expected):
+    result = process(text, [{"name": "crisis_medical_emergency", "confidence": confidence},
+                            {"name": "ask_hours", "confidence": 0.1}])
+    assert result.get("intent")["name"] == expected
+
+
+def test_a_moderate_sentence_guess_beside_a_question_is_asked_about():
+    msg = message("Everything is piling up at once. How long is a first session?",
+                  [{"name": "ask_session_length", "confidence": 0.5}, {"name": "crisis", "confidence": 0.3}])
+    msg.set("sentence_crisis_risk", {"name": "crisis_harm_others", "confidence": 0.6})
+    result = CrisisPhraseGuard({}).process([msg])[0]
+    assert result.get("intent") == {"name": "risk_check_in", "confidence": 1.0}
+    assert result.get("risk_check_in_about") == "harm_others"

@@ -1124,3 +1124,16 @@ def test_a_caregiver_asking_for_signs_is_asked_about_but_an_emergency_now_is_not
 def test_a_request_to_book_keeps_a_model_guess_at_a_distance():
     text = "I'd like to book a consultation. I've been putting this off for a year and finally decided"
     assert crisis_phrases.distanced(text, phrases_checked=True) == "a request to book"
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("is it dangerous to double a dose once?", True),
+    ("I doubled my dose last month. Is that dangerous", True),
+    ("rough week. anyway, do you do evening sessions", True),
+    ("ok so how long is a first session", True),
+    ("I doubled my dose last month and nothing happened", False),
+    ("anyway I wanted to say thanks", False),
+    ("can't stop thinking about it", False),
+])
+def test_a_question_is_recognised_with_or_without_its_mark(text, asks):
+    assert crisis_phrases.asks_question(text) is asks
