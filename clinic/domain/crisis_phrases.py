@@ -328,10 +328,11 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
         r"(?=.{0,60}\b(?:right now|tonight|still (?:with|living|there|in it|together|hits|hurts|hurting|"
         r"threaten\w*|scared|afraid)|help me|scared|afraid|what do i do)\b)",
         # A threat that punishes leaving or telling ("if I talk to the police he'll kill me and my kids").
-        r"\b(?:he'll|she'll|they'll|he will|she will|they will|he'd|she'd|they'd) (?:\w+ ){0,2}?(?:kill|hurt|shoot|"
-        r"stab) "
+        r"\b(?:he'?ll|she'?ll|they'?ll|he will|she will|they will|he'd|she'd|they'd) (?:\w+ ){0,2}?(?:kill|hurt|"
+        r"shoot|stab) "
         r"(?:me|us|my (?:\w+ )?(?:kids|family|children|son|daughter|mom|dad|parents))\b"
-        r"(?=.{0,60}\bif i (?:leave|tell|talk|go to|call|report|don't)\b)|"
+        r"(?=.{0,60}\bif i (?:leave|tell|talk|go to|call|report|don't|show up|testify|come (?:back|home)|"
+        r"go (?:back|home))\b)|"
         r"\bif i (?:leave|tell anyone|tell someone|talk to (?:the police|anyone|someone)|go to (?:the police|therapy)|"
         r"call (?:the police|the cops|911)|report (?:him|her|them|it))\b.{0,40}\b(?:he'll|she'll|they'll|he will|"
         r"she will|"
@@ -378,6 +379,12 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
     ]
 ] + [
     (HARM_OTHERS, re.compile(p)) for p in [
+        # a reckoning promised with their addresses known: "ppl from that party are gonna learn. i know where all
+        # of them live"
+        r"\b(?:gonna|going to|are going to|will|'ll) (?:learn|pay|regret it|be sorry)\b.{0,60}\bi know where "
+        r"(?:he|she|they|all of them|each of them|every one of them|you|u) lives?\b|"
+        r"\bi know where (?:he|she|they|all of them|each of them|every one of them) lives?\b.{0,60}\b(?:gonna|"
+        r"going to|are going to|will|'ll) (?:learn|pay|regret it|be sorry)\b",
         # "scared to be alone with my toddler today, the rage is too much and I don't trust my hands"
         r"\b(?:scared|afraid|terrified|frightened|don't want) (?:to be|of being) (?:left )?alone with (?:my|the|our) "
         r"(?:baby|toddler|newborn|infant|kids?|son|daughter|children|little one)\b.{0,80}\b(?:rage|anger|angry|"
@@ -731,11 +738,24 @@ _LETHAL_METHOD = (r"(?:hanging|hanging myself|carbon monoxide|co poisoning|car e
 _SELF_HARM_MORE = [
     # a lethal amount asked for oneself: "you just stop breathing in your sleep? how much would i need",
     # "can you die from it if you take enough at once? I'd rather go peacefully"
-    r"\b(?:stop breathing|die|dying|kill you|killed|lethal|fatal|never wake up|not wake up|od|overdose)\b.{0,80}"
+    r"\b(?:stop (?:your |my )?breathing|die|dying|kill you|killed|lethal|fatal|never wake up|not wake up|od|"
+    r"overdose)\b.{0,80}"
     r"\bhow (?:much|many)(?: \w+)? (?:would|do|will|should) (?:i|it|that) (?:need|take)\b|"
     r"\bhow (?:much|many)(?: \w+)? (?:would|do|will|should) i (?:need|take) (?:\w+ ){0,2}to (?:die|not wake up|"
     r"stop breathing|never wake up|end it)\b",
     r"\b(?:i'd|i would) (?:rather|prefer to) (?:just )?(?:go|die|pass|slip away) (?:peacefully|quietly|in my sleep)\b",
+    # supplies kept for a day of one's choosing: "taking meds home from work and keeping them for when I decide
+    # I'm done"
+    r"\bfor when i (?:finally )?(?:decide|make up my mind)(?: that)? (?:i'?m|i am) (?:done|ready|finished)\b|"
+    r"\bfor when i'?m (?:ready|done) to (?:die|end it|end things|check out(?! (?:the|your|a|some|other)\b))\b",
+    # a lethal amount looked up: "I looked up how much tylenol it takes, is 50 enough", "looking up how much of
+    # my meds it would take"
+    rf"\b(?:look(?:ed|ing)? up|googl\w*|search\w*|research\w*|figur\w* out|calculat\w*|check(?:ed|ing)|"
+    rf"read(?:ing)? (?:up )?(?:about|on))\b.{{0,15}}\bhow (?:much|many) (?:of )?(?:my |the |her |his |our )?"
+    rf"{_MED}\b.{{0,25}}\b(?:it (?:would )?takes?|would (?:it )?take|(?:it )?would be enough|is enough|"
+    rf"(?:i'd|i would|i) need)\b",
+    r"\b(?:driv\w*|steer\w*) (?:my car |the car |it )?off (?:the|a|that) "
+    r"(?:overlook|cliff|bridge|pier|edge|embankment|mountain road)\b",
     _NOT_SAFE.pattern,
     r"\b(?:pills|meds|knife|blade|razor|gun|rope|noose)\b.{0,25}\b(?:in my hand|next to me|beside me|on my lap|"
     r"on the bed next|in front of me|right here)\b|\bcan't stop looking at (?:it|the (?:knife|blade|gun|pills|rope))\b",
@@ -1062,6 +1082,8 @@ _SOFT_CUES = re.compile(
     # "I'll fill out the intake forms but someone else might have to cancel the appointment for me"
     r"\bsomeone (?:else )?(?:might|will|may|would|could) (?:have|need) to (?:cancel|call off|go to|show up to) "
     r"(?:it|that|the (?:appointment|consult\w*|session|intake)) (?:for|instead of) me\b|"
+    r"\bsomeone else (?:might|will|may|would|could) (?:have|need) to (?:deal with|handle|take|answer|pick up) "
+    r"(?:it|that|the (?:appointment|consult\w*|session|intake|callback|call))\b|"
     # affairs put in order, a goodbye posted, silence read as an answer: warning signs, asked about
     r"\b(?:putting|put|getting|get) (?:everything|my affairs|my things|it all|my stuff) in order\b|"
     r"\b(?:posted|sent|wrote|left) (?:a |my )?goodbyes?\b(?! (?:to|card|party|lunch) (?:my )?(?:old |former )?"
@@ -1237,7 +1259,9 @@ _PSEUDO_NEGATIONS = re.compile(
     r"\bno matter\b|\bnever stop\b|\bnever go away\b|\bdon't know\b|\bno idea\b|"
     r"\b(?:won't|will not|doesn't|does not|didn't|did not|never) (?:stop|leave me alone)\b|"
     r"\b(?:didn't|did not|don't|do not|haven't|have not) (?:mention|tell|say|put|write|include)\b|"
-    r"\bnot (?:okay|ok|fine|safe|well|doing well|good)\b"
+    r"\bnot (?:okay|ok|fine|safe|well|doing well|good)\b|"
+    # fillers that announce candour: "not gonna lie I want to be dead"
+    r"\bnot (?:gonna|going to|gunna) (?:lie|pretend|sugarcoat it)\b|\bnot to be dramatic\b|\bno lie\b"
 )
 _NEGATION_WINDOW = 5  # words before a risk phrase that a negator may stand in
 
@@ -1397,7 +1421,10 @@ _RISK_VOCABULARY = re.compile(
     r"budget|schedule|time|sessions?|appointments?)))|"
     r"anymore|tired of|give up|giving up|can't go on|can't do this|worthless|numb|trapped|no way out|"
     r"without me|better off|deserve|soon|won't need|miss me|sorry for everything|take care of my|rehom\w*|"
-    r"bottles?|whole|at once|all of them|all my)\b")
+    r"bottles?|whole|at once|all of them|all my|"
+    r"(?:shoot|shot|stab|stabbed) (?:me|him|her|them|myself|you)|stabb\w*|\d+ (?:\w+ )?(?:would be |be |is )?enough|"
+    r"enough (?:of (?:them|my|the|her|his)|to (?:die|kill|not wake|end|stop))|would be enough|(?:it )?would take|"
+    r"decide i'?m done|i'?m done with (?:life|living|it all|everything))\b")
 
 
 QUESTION_WITHOUT_RISK = "question without a risk word"
@@ -1439,9 +1466,12 @@ def asks_question(text: str) -> bool:
 
 
 def _has_question(normalised: str, lead_in: bool) -> bool:
+    """A "?" or a sentence opening like a question; with `lead_in`, also after "anyway, ..." or a comma
+    ("she might double up, how risky is that")."""
+    boundary = r"(?<=[.!?,;])\s+" if lead_in else r"(?<=[.!?])\s+"
     return normalised.rstrip().endswith("?") or any(
         part.rstrip().endswith("?") or _INTERROGATIVE.match(_LEAD_IN.sub("", part) if lead_in else part)
-        for part in re.split(r"(?<=[.!?])\s+", normalised))
+        for part in re.split(boundary, normalised))
 
 
 # "anyway, do you do evening sessions", "ok so how long is a session"
