@@ -145,11 +145,13 @@ class CrisisPhraseGuard(GraphComponent, IntentClassifier):
         # Risk words kept at a distance (a story, a past that is over, general information, someone
         # else's wellbeing with no danger now): the model's guess alone, of any kind, is asked about
         # in that kind's words, never acted on (a risk phrase has already been ruled out above).
-        # A laugh beside a wish softens only a self-harm guess.
+        # A laugh (or a story) beside the words softens a guess of self-harm or of harm to others ("jk but if my
+        # sister brings up my ex again someone's going to need a therapist"), not one of danger from others or a
+        # medical emergency, where a nervous "lol" is no reason to wait.
         guess = name if name in CRISIS_INTENTS.values() else sentence.get(INTENT_NAME_KEY)
         distanced = guess in CRISIS_INTENTS.values() and (
             crisis_phrases.distanced(text, phrases_checked=True) is not None
-            or (guess == CRISIS_INTENTS[crisis_phrases.SELF_HARM]
+            or (guess in (CRISIS_INTENTS[crisis_phrases.SELF_HARM], CRISIS_INTENTS[crisis_phrases.HARM_OTHERS])
                 and crisis_phrases.softening_context(text) is not None))
         only_ask = spanish or distanced
         bar = self._protocol_bar(text, spanish)

@@ -379,6 +379,10 @@ _CRISIS_PATTERNS: List[Tuple[str, Pattern[str]]] = [
     ]
 ] + [
     (HARM_OTHERS, re.compile(p)) for p in [
+        # a veiled warning to a school or workplace: "ppl at school better not show up friday. just saying"
+        r"\b(?:ppl|people|everyone|some people|certain people|kids|guys)(?: at| from| in) (?:school|work|class|"
+        r"the office|my job|church)\b.{0,15}\b(?:better not|had better not|shouldn't|should not) (?:show up|come in|"
+        r"be there)\b(?! (?:late|early|on time|without|sick|hungover|drunk|unprepared|dressed|empty)\b)|"
         # a reckoning promised with their addresses known: "ppl from that party are gonna learn. i know where all
         # of them live"
         r"\b(?:gonna|going to|are going to|will|'ll) (?:learn|pay|regret it|be sorry)\b.{0,60}\bi know where "
@@ -791,7 +795,9 @@ _SELF_HARM_MORE = [
     r"\blast thing keeping me here\b|\bonly thing keeping me (?:here|alive|going)\b",
     r"\b(?:which|what) (?:bridge|building|height|floor)\b.{0,40}\b(?:high enough|to be sure|would kill|fatal)\b|"
     r"\bhigh enough to be sure\b",
-    r"\b(?:lethal|fatal|deadly) (?:dose|amount)\b|\bhow much \w+ (?:would be|is) (?:lethal|fatal|deadly|enough to)\b|"
+    r"\b(?:lethal|fatal|deadly) (?:dose|amount)\b(?! of (?:caffeine|coffee|energy drinks?|red bull|water|salt|"
+    r"sugar|vitamin \w+|chocolate|nutmeg)\b)|"
+    r"\bhow much \w+ (?:would be|is) (?:lethal|fatal|deadly|enough to)\b|"
     r"\b(?:would|will|does) (?:still )?(?:work|kill)\b.{0,40}\b(?:garage|carbon monoxide|converters?)\b",
     r"\bknots? (?:that )?hold (?:body )?weight\b|\bi know why i'm reading\b",
     r"\b(?:relapsed|relapse)\b.{0,40}\b(?:sh|self[- ]?harm|cutting|clean from)\b|\bclean from sh\b|"
@@ -1082,6 +1088,8 @@ _SOFT_CUES = re.compile(
     # "I'll fill out the intake forms but someone else might have to cancel the appointment for me"
     r"\bsomeone (?:else )?(?:might|will|may|would|could) (?:have|need) to (?:cancel|call off|go to|show up to) "
     r"(?:it|that|the (?:appointment|consult\w*|session|intake)) (?:for|instead of) me\b|"
+    # a lethal dose of an everyday drink ("whats the lethal dose of caffeine lol") is asked about
+    r"\b(?:lethal|fatal|deadly) (?:dose|amount) of\b|"
     r"\bsomeone else (?:might|will|may|would|could) (?:have|need) to (?:deal with|handle|take|answer|pick up) "
     r"(?:it|that|the (?:appointment|consult\w*|session|intake|callback|call))\b|"
     # affairs put in order, a goodbye posted, silence read as an answer: warning signs, asked about
@@ -1207,6 +1215,10 @@ _TOPIC_MENTIONS = re.compile(
     r"\b(?:coffee|caffeine|espresso|coffee maker|energy drinks?|red bull|snacks?|chocolate|naps?|memes|spite|tea|"
     r"iced coffee|sugar|diet coke|cold brew)\b(?: \w+){0,3} (?:is|are|'s) (?:\w+ )?the only thing keeping me "
     r"(?:alive|going|sane|upright|awake)\b|"
+    # ... or told the other way round: "the only thing keeping me going is spite and iced coffee"
+    r"\bthe only thing keeping me (?:alive|going|sane|upright|awake)(?: \w+){0,2} (?:is|are|=) (?:\w+ )?(?:coffee|"
+    r"caffeine|espresso|energy drinks?|red bull|snacks?|chocolate|naps?|memes|spite|tea|iced coffee|sugar|diet coke|"
+    r"cold brew|pettiness|gossip)\b|"
     r"\b(?:character|protagonist|villain|hero|narrator)s?\b.{0,40}\b"
     r"(?:suicide|kills? (?:himself|herself|themselves))\b|"
     r"\b(?:asks?|asking|questions?|screens?|screening|research|statistics|rates?) (?:about|for|on|of) "
@@ -1672,7 +1684,8 @@ _MEDIA_ACTIVITY = re.compile(r"\b(?:i'm|i am|i've been|we're|we are) (?:\w+ )?(?
 
 
 def softening_context(text: str) -> Optional[str]:
-    """Why a model-only self-harm guess should be asked about rather than acted on, or None."""
+    """Why a model-only guess of self-harm or of harm to others should be asked about rather than acted on,
+    or None."""
     normalised = normalise(text)
     if light_tone(text):
         return "humour"
@@ -1788,7 +1801,8 @@ def _present_danger(text: str) -> bool:
 
 def distanced(text: str, phrases_checked: bool = False) -> Optional[str]:
     """Why the risk words of a message are kept at a distance, or None: a story or media, a past that is
-    over, a general question about medicines or the topic, or someone else's wellbeing with no danger now.
+    over, a general question about medicines or the topic, someone else's wellbeing with no danger now, or
+    grief.
     None whenever there is present danger (see _present_danger), however the message frames it. Used to
     ask rather than act on a crisis guess of the model alone. `phrases_checked`: check(text) has already
     found no crisis phrase (the NLU guard asks only then), so it is not run again."""
@@ -1819,7 +1833,23 @@ def distanced(text: str, phrases_checked: bool = False) -> Optional[str]:
         return "a request to book"
     if _ACCIDENT.search(normalised) and not _SELF_INFLICTED.search(normalised):
         return "an accident"
+    # "my husband's funeral was last week and everyone keeps asking how i'm doing": grief is a reason to ask
+    # (a recent loss raises risk), not to run the protocol on the model's word alone; a wish to join the
+    # person who died is not grief at a distance
+    if _SOMEONES_DEATH.search(normalised) and not _REUNION.search(normalised):
+        return "grief"
     return None
+
+
+_KIN = (r"(?:husband|wife|partner|fianc\w*|boyfriend|girlfriend|mom|mother|mum|dad|father|son|daughter|baby|child|"
+        r"brother|sister|friend|best friend|grandma|grandmother|grandpa|grandfather|aunt|uncle|cousin|"
+        r"dog|cat|coworker|colleague)")
+_SOMEONES_DEATH = re.compile(
+    rf"\b(?:my|our|his|her) (?:\w+ )?{_KIN}(?:'s)? (?:funeral|memorial|wake|death|passing)\b|"
+    rf"\b(?:my|our) (?:\w+ )?{_KIN} (?:died|passed away|passed)\b")
+_REUNION = re.compile(
+    r"\b(?:be|go|going) (?:with|to) (?:him|her|them|my \w+)\b|\bjoin (?:him|her|them)\b|\bmy turn\b|"
+    r"\bsee (?:him|her|them) again\b|\bfollow (?:him|her|them)\b|\bmy (?:own )?funeral\b")
 
 
 # "I'd like to book a consultation. I've been putting this off for a year and finally decided"

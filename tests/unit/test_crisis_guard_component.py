@@ -333,3 +333,18 @@ def test_a_moderate_sentence_guess_beside_a_question_is_asked_about():
     result = CrisisPhraseGuard({}).process([msg])[0]
     assert result.get("intent") == {"name": "risk_check_in", "confidence": 1.0}
     assert result.get("risk_check_in_about") == "harm_others"
+
+
+def test_a_joke_beside_a_guess_of_harm_to_others_is_asked_about():
+    ranking = [{"name": "crisis_harm_others", "confidence": 0.8}, {"name": "everyday_remark", "confidence": 0.1}]
+    text = "jk but if my cousin brings up politics at dinner again someone is going to need a lawyer lol"
+    assert process(text, ranking).get("intent")["name"] == "risk_check_in"
+    # the same guess without the joke stands
+    assert process("if my cousin brings up politics at dinner again someone is going to need a lawyer",
+                   ranking).get("intent")["name"] == "crisis_harm_others"
+
+
+def test_a_sure_model_guess_beside_a_recent_loss_is_asked_about():
+    ranking = [{"name": "crisis", "confidence": 0.9}, {"name": "everyday_remark", "confidence": 0.05}]
+    result = process("my mom's memorial was on sunday and i keep going numb. when could i start?", ranking)
+    assert result.get("intent") == {"name": "risk_check_in", "confidence": 1.0}

@@ -1137,3 +1137,25 @@ def test_a_request_to_book_keeps_a_model_guess_at_a_distance():
 ])
 def test_a_question_is_recognised_with_or_without_its_mark(text, asks):
     assert crisis_phrases.asks_question(text) is asks
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("my wife's memorial was on saturday and i feel hollow. when can i start?", "grief"),
+    ("My brother passed away in June and I keep replaying our last call", "grief"),
+    ("my dad passed in may and i want to go be with him", None),  # a wish to join him: no distance
+    ("made a list of songs for my own funeral. tired of all of it", None),
+    ("lost my streak again last night", None),
+])
+def test_someone_elses_death_keeps_a_model_guess_at_a_distance_but_a_wish_to_join_them_does_not(text, reason):
+    assert crisis_phrases.distanced(text, phrases_checked=True) == reason
+
+
+@pytest.mark.parametrize("text, verdict", [
+    ("lol the only thing keeping me going is spite and iced coffee. anyway do you have afternoon openings",
+     crisis_phrases.TOPIC_MENTION),
+    ("whats the lethal dose of caffeine lol, i drink like 5 energy drinks a day", crisis_phrases.UNCERTAIN),
+    ("what's the lethal dose of my sleeping pills", crisis_phrases.CRISIS),
+    ("my kids are the only thing keeping me going right now", crisis_phrases.CRISIS),
+])
+def test_set_s_look_alikes_are_told_apart_from_risk(text, verdict):
+    assert crisis_phrases.check(text).verdict == verdict
