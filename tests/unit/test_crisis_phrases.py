@@ -1131,6 +1131,7 @@ def test_a_request_to_book_keeps_a_model_guess_at_a_distance():
     ("I doubled my dose last month. Is that dangerous", True),
     ("rough week. anyway, do you do evening sessions", True),
     ("ok so how long is a first session", True),
+    ("my grandma might double up on her pills, how risky is that", True),
     ("I doubled my dose last month and nothing happened", False),
     ("anyway I wanted to say thanks", False),
     ("can't stop thinking about it", False),
@@ -1159,3 +1160,12 @@ def test_someone_elses_death_keeps_a_model_guess_at_a_distance_but_a_wish_to_joi
 ])
 def test_set_s_look_alikes_are_told_apart_from_risk(text, verdict):
     assert crisis_phrases.check(text).verdict == verdict
+
+
+@pytest.mark.parametrize("text", [
+    "got a text that theyll shoot me at the hearing. what do i do?",
+    "would 40 ambien be enough for me?",
+    "i'm keeping them in a drawer until i decide i'm done. do you take aetna?",
+])
+def test_a_question_with_a_word_that_can_carry_risk_is_not_dropped_as_riskless(text):
+    assert crisis_phrases.unfounded_model_guess(text) is None
